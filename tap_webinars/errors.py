@@ -1,0 +1,37 @@
+"""The errors a user can meet, each worded so that it says what to check."""
+
+from __future__ import annotations
+
+
+class TapWebinarsError(Exception):
+    """Base of every error this tap raises on purpose; its text is safe to print."""
+
+
+class SettingsError(TapWebinarsError):
+    """A configuration value is missing or invalid; raised before any request is made."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+class AuthenticationError(TapWebinarsError):
+    """The platform refused the credentials; retrying cannot help."""
+
+
+class PermissionDeniedError(TapWebinarsError):
+    """The credentials are valid but may not read this resource."""
+
+
+class RequestFailedError(TapWebinarsError):
+    """A request kept failing after every retry, or failed in a way retries cannot fix."""
+
+
+class PayloadError(TapWebinarsError):
+    """The platform answered with a payload the tap cannot interpret."""
+
+    def __init__(self, endpoint: str, problem: str) -> None:
+        super().__init__(f"unexpected payload from {endpoint}: {problem}")
+        self.endpoint = endpoint
+        self.problem = problem

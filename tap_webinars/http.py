@@ -1,0 +1,319 @@
+"""The one HTTP layer every platform goes through (SPEC §6).
+
+It owns what no platform module should repeat: retries with exponential backoff and full
+jitter on connection errors, timeouts and 5xx; the platform's rate-limit signals, honouring
+`Retry-After` / `RateLimit-Reset`; proactive pacing under the documented limit; failing fast
+on refused credentials; HTTPS unless the host is loopback; and secret-free logs and errors.
+Platform modules describe their quirks in an `HttpPolicy` and may inspect a response body
+with a `check` callback that raises `RetryLater` or `Reauthenticate`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import typing as t
+from collections import deque
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+
+import backoff
+import requests
+from requests.adapters import HTTPAdapter
+
+from tap_webinars import __version__
+from tap_webinars.errors import (
+    AuthenticationError,
+    PayloadError,
+    PermissionDeniedError,
+    RequestFailedError,
+    SettingsError,
+)
+from tap_webinars.redaction import redact, redact_url
+from tap_webinars.settings import is_loopback
+
+LOGGER = logging.getLogger("tap_webinars.http")
+
+
+class RetryLater(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a response check: the platform asked us to wait (rate limit, busy)."""
+
+    def __init__(self, reason: str, wait_seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait_seconds = wait_seconds
+
+
+class Reauthenticate(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a response check: the session expired; log in again and repeat."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A documented limit: at most `calls` requests in any `period` seconds."""
+
+    calls: int
+    period: float
+
+
+@dataclass
+class HttpPolicy:
+    """What one platform's API needs from the shared layer."""
+
+    platform: str
+    credential_keys: tuple[str, ...]
+    rate_limit: RateLimit | None = None
+    is_rate_limited: t.Callable[[requests.Response], bool] = lambda _response: False
+    reauthenticate: t.Callable[[], None] | None = None
+    max_tries: int = 6
+    max_rate_limit_waits: int = 30
+    max_wait_seconds: float = 3600.0
+    base_delay: float = 0.5
+    default_headers: dict[str, str] = field(default_factory=dict)
+
+
+class Pacer:
+    """Keeps requests under a sliding-window limit and pauses everyone after a 429."""
+
+    def __init__(self, limit: RateLimit | None) -> None:
+        self._limit = limit
+        self._sent: deque[float] = deque()
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Block until one more request fits under the limit."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                wait = self._paused_until - now
+                if wait <= 0 and self._limit is not None:
+                    while self._sent and self._sent[0] <= now - self._limit.period:
+                        self._sent.popleft()
+                    if len(self._sent) >= self._limit.calls:
+                        wait = self._sent[0] + self._limit.period - now
+                if wait <= 0:
+                    self._sent.append(now)
+                    return
+            time.sleep(min(wait, 5.0))
+
+    def pause(self, seconds: float) -> None:
+        """Hold every thread's next request for *seconds* (the platform said so)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+class HttpClient:
+    """A retrying, pacing, redacting HTTP client for one platform account."""
+
+    def __init__(self, policy: HttpPolicy, *, timeout: float, max_concurrency: int) -> None:
+        self.policy = policy
+        self.timeout = timeout
+        self.request_count = 0
+        self._count_lock = threading.Lock()
+        self._pacer = Pacer(policy.rate_limit)
+        self._local = threading.local()
+        self._pool_size = max(1, max_concurrency)
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_maxsize=self._pool_size, max_retries=0)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            session.headers.update(
+                {"User-Agent": f"tap-webinars/{__version__}", **self.policy.default_headers}
+            )
+            self._local.session = session
+        return session
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: t.Mapping[str, t.Any] | t.Callable[[], t.Mapping[str, t.Any]] | None = None,
+        data: t.Mapping[str, t.Any] | None = None,
+        headers: t.Mapping[str, str] | t.Callable[[], t.Mapping[str, str]] | None = None,
+        auth: t.Any = None,
+        stream: bool = False,
+        check: t.Callable[[requests.Response], None] | None = None,
+    ) -> requests.Response:
+        """Send one logical request, retrying until it succeeds or cannot.
+
+        *params* and *headers* may be callables, re-evaluated on every attempt, so that a
+        re-login between attempts sends the new session id.
+        """
+        _require_secure(url)
+        endpoint = redact_url(url.split("?", 1)[0])
+        delays = backoff.expo(base=2, factor=self.policy.base_delay, max_value=60)
+        next(delays)  # the generator yields None first
+        failures = 0
+        rate_limit_waits = 0
+        while True:
+            self._pacer.acquire()
+            request_params = params() if callable(params) else params
+            request_headers = headers() if callable(headers) else headers
+            started = time.monotonic()
+            try:
+                response = self._session().request(
+                    method,
+                    url,
+                    params=request_params,
+                    data=data,
+                    headers=request_headers,
+                    auth=auth,
+                    timeout=self.timeout,
+                    stream=stream,
+                )
+            except (requests.ConnectionError, requests.Timeout) as error:
+                failures += 1
+                reason = f"{type(error).__name__}"
+                self._give_up_if(failures, endpoint, reason)
+                self._sleep(backoff.full_jitter(next(delays)), endpoint, reason)
+                continue
+            finally:
+                with self._count_lock:
+                    self.request_count += 1
+            LOGGER.debug(
+                "%s %s -> %s in %.2fs",
+                method,
+                redact_url(response.url),
+                response.status_code,
+                time.monotonic() - started,
+            )
+            try:
+                self._raise_for_status(response, endpoint)
+                if check is not None:
+                    check(response)
+            except RetryLater as signal:
+                response.close()
+                rate_limit_waits += 1
+                if rate_limit_waits > self.policy.max_rate_limit_waits:
+                    raise RequestFailedError(
+                        f"{self.policy.platform}: {endpoint} still rate-limited after "
+                        f"{rate_limit_waits - 1} waits ({signal.reason})"
+                    ) from None
+                wait = signal.wait_seconds
+                if wait is None:
+                    wait = backoff.full_jitter(next(delays))
+                wait = min(wait, self.policy.max_wait_seconds)
+                self._pacer.pause(wait)
+                self._sleep(wait, endpoint, signal.reason)
+                continue
+            except Reauthenticate:
+                response.close()
+                failures += 1
+                self._give_up_if(failures, endpoint, "session expired repeatedly")
+                if self.policy.reauthenticate is None:
+                    raise AuthenticationError(self._auth_message(endpoint, "session")) from None
+                LOGGER.info("%s: session expired, logging in again", self.policy.platform)
+                self.policy.reauthenticate()
+                continue
+            except _Transient as transient:
+                response.close()
+                failures += 1
+                self._give_up_if(failures, endpoint, transient.reason)
+                self._sleep(backoff.full_jitter(next(delays)), endpoint, transient.reason)
+                continue
+            return response
+
+    def get_json(self, url: str, **kwargs: t.Any) -> t.Any:
+        """GET *url* and decode its JSON body, or fail naming the endpoint."""
+        response = self.request("GET", url, **kwargs)
+        return decode_json(response)
+
+    def _raise_for_status(self, response: requests.Response, endpoint: str) -> None:
+        status = response.status_code
+        if status == 429 or self.policy.is_rate_limited(response):
+            raise RetryLater(f"HTTP {status} rate limit", retry_after_seconds(response))
+        if status >= 500:
+            raise _Transient(f"HTTP {status}")
+        if status == 401:
+            raise AuthenticationError(self._auth_message(endpoint, f"HTTP {status}"))
+        if status == 403:
+            raise PermissionDeniedError(
+                f"{self.policy.platform}: access denied (HTTP 403) to {endpoint}: "
+                f"{_snippet(response)}; check that the account may read this resource"
+            )
+        if status >= 400:
+            raise RequestFailedError(
+                f"{self.policy.platform}: {endpoint} answered HTTP {status}: {_snippet(response)}"
+            )
+
+    def _auth_message(self, endpoint: str, what: str) -> str:
+        keys = ", ".join(self.policy.credential_keys)
+        return (
+            f"{self.policy.platform}: credentials refused ({what}) at {endpoint}; "
+            f"check the settings {keys}"
+        )
+
+    def _give_up_if(self, failures: int, endpoint: str, reason: str) -> None:
+        if failures >= self.policy.max_tries:
+            raise RequestFailedError(
+                f"{self.policy.platform}: {endpoint} failed {failures} times, last: {reason}"
+            )
+
+    def _sleep(self, seconds: float, endpoint: str, reason: str) -> None:
+        LOGGER.info(
+            "%s: %s at %s; retrying in %.1fs", self.policy.platform, reason, endpoint, seconds
+        )
+        time.sleep(max(0.0, seconds))
+
+
+class _Transient(Exception):  # noqa: N818 - internal signal
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """Seconds to wait as the response says: `Retry-After`, else `RateLimit-Reset`."""
+    retry_after = response.headers.get("Retry-After")
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(retry_after).timestamp() - time.time())
+            except (TypeError, ValueError):
+                pass
+    reset = response.headers.get("RateLimit-Reset")
+    if reset:
+        try:
+            value = float(reset)
+        except ValueError:
+            return None
+        # An epoch timestamp (WebinarFuel) or a number of seconds (IETF draft).
+        return max(0.0, value - time.time()) if value > 1_000_000_000 else value
+    return None
+
+
+def decode_json(response: requests.Response) -> t.Any:
+    """Decode a JSON body, or raise PayloadError naming the endpoint (secrets removed)."""
+    try:
+        return response.json()
+    except ValueError:
+        raise PayloadError(
+            redact_url(response.url.split("?", 1)[0]), f"not JSON: {_snippet(response)}"
+        ) from None
+
+
+def _snippet(response: requests.Response, limit: int = 200) -> str:
+    try:
+        body = response.text[:limit]
+    except Exception:  # noqa: BLE001 - a broken body must not hide the real error
+        body = "<unreadable body>"
+    return redact(" ".join(body.split())) or "<empty body>"
+
+
+def _require_secure(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return
+    raise SettingsError("api_url", f"refusing insecure URL {redact_url(url)}; use https://")

@@ -1,0 +1,216 @@
+"""Value normalisation shared by every platform (SPEC §4 "Values").
+
+Timestamps become UTC ISO 8601 (`2014-11-04T20:04:01+00:00`), durations seconds, counts
+integers, empty strings null, and text keeps its content but loses XML-wrapping whitespace.
+Platform modules describe their fields as data (`FieldMap`) and call `apply_field_map`, so
+the conversions live here once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import typing as t
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+Converter = t.Callable[[t.Any], t.Any]
+# source field -> (unified column, converter)
+FieldMap = t.Mapping[str, tuple[str, Converter]]
+
+_US_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
+
+
+def utc_now() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Render *moment* as the one bookmark and column format: UTC, seconds, `+00:00`."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def zone(name: str | None) -> timezone | ZoneInfo:
+    """Resolve a platform's time-zone name (IANA, `GMT`, `UTC`, `Etc/...`); unknown is UTC."""
+    if not name or name.upper() in ("GMT", "UTC", "Z"):
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+def parse_timestamp(value: t.Any, *, tz: str | None = None) -> datetime:
+    """Parse any timestamp a platform sends into an aware UTC datetime.
+
+    Accepts ISO 8601 (with offset, `Z`, or naive, which is read in *tz*), dates, epoch
+    milliseconds (int or digit string), and US-style `11/04/2014 08:04:01 PM` in *tz*.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    else:
+        text = str(value).strip()
+        if re.fullmatch(r"\d{11,}", text):
+            return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+        moment = _parse_text(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(tz))
+    return moment.astimezone(timezone.utc)
+
+
+def _parse_text(text: str) -> datetime:
+    iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        return datetime.fromisoformat(iso)
+    except ValueError:
+        pass
+    for pattern in _US_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)  # noqa: DTZ007 - zone applied by caller
+        except ValueError:
+            continue
+    raise ValueError(f"unrecognised timestamp {text!r}")
+
+
+def timestamp(value: t.Any, *, tz: str | None = None) -> str | None:
+    """Normalise a timestamp column; empty stays null."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return format_timestamp(parse_timestamp(value, tz=tz))
+
+
+def text(value: t.Any) -> str | None:
+    """Trim wrapping whitespace; empty becomes null; inner line breaks are kept."""
+    if value is None:
+        return None
+    result = str(value).strip()
+    return result or None
+
+
+def identifier(value: t.Any) -> str | None:
+    """IDs are strings on every platform (`123` and `"123"` are the same id)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return text(value)
+
+
+def integer(value: t.Any) -> int | None:
+    """Counts are integers; empty is null."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else int(value)
+    if isinstance(value, (int, float)):
+        return int(value)
+    cleaned = str(value).strip().replace(",", "")
+    return int(float(cleaned)) if cleaned else None
+
+
+def number(value: t.Any) -> float | None:
+    """Scores are numbers; empty is null."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    cleaned = str(value).strip().replace(",", "")
+    return float(cleaned) if cleaned else None
+
+
+def boolean(value: t.Any) -> bool | None:
+    """Platforms say yes/no, Y/N, true/false, 1/0; empty is null."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    cleaned = str(value).strip().lower()
+    if not cleaned:
+        return None
+    if cleaned in ("1", "true", "yes", "y", "t", "on"):
+        return True
+    if cleaned in ("0", "false", "no", "n", "f", "off"):
+        return False
+    raise ValueError(f"not a yes/no value: {value!r}")
+
+
+def seconds_from_minutes(value: t.Any) -> int | None:
+    """ON24 reports durations in minutes."""
+    minutes = number(value)
+    return None if minutes is None else round(minutes * 60)
+
+
+def seconds_from_milliseconds(value: t.Any) -> int | None:
+    """Webcasts reports session durations in milliseconds."""
+    millis = number(value)
+    return None if millis is None else round(millis / 1000)
+
+
+def seconds_from_clock(value: t.Any) -> int | None:
+    """`HH:MM:SS` (or `MM:SS`) to seconds; a plain number is already seconds."""
+    cleaned = text(value)
+    if cleaned is None:
+        return None
+    if ":" not in cleaned:
+        return integer(cleaned)
+    parts = [int(p) for p in cleaned.split(":")]
+    total = 0
+    for part in parts:
+        total = total * 60 + part
+    return total
+
+
+def split_answers(value: t.Any, separator: str) -> list[str] | None:
+    """Split a multi-answer string on the platform's separator, trimming each answer."""
+    cleaned = text(value)
+    if cleaned is None:
+        return None
+    return [a.strip() for a in cleaned.split(separator) if a.strip()]
+
+
+def string_list(value: t.Any) -> list[str] | None:
+    """Tags and similar arrays: a list of non-empty strings, or null."""
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [s for s in (text(i) for i in items) if s is not None]
+
+
+def stable_id(*parts: t.Any) -> str:
+    """An id for a platform record that has none: a hash of its natural key, same every run."""
+    material = json.dumps([str(p) if p is not None else None for p in parts], ensure_ascii=False)
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+def apply_field_map(
+    source: t.Mapping[str, t.Any], fields: FieldMap, *, consumed: t.Iterable[str] = ()
+) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
+    """Map source fields to unified columns; return (columns, extra).
+
+    `extra` keeps every source field no column took (nor listed in *consumed*), so nothing a
+    platform sends is lost. A field whose converter rejects it raises ValueError naming it.
+    """
+    columns: dict[str, t.Any] = {}
+    skip = set(consumed)
+    extra: dict[str, t.Any] = {}
+    for name, value in source.items():
+        if name in fields:
+            column, convert = fields[name]
+            try:
+                columns[column] = convert(value)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"field {name!r}: {error}") from None
+        elif name not in skip:
+            extra[name] = value
+    return columns, extra
+
+
+def hours(value: float) -> timedelta:
+    """A lookback or window length in hours."""
+    return timedelta(hours=value)

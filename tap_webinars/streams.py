@@ -1,0 +1,152 @@
+"""The six unified streams, identical for every platform (SPEC §4).
+
+`events` is the parent: one state partition per event, bookmarked on `last_activity_at`.
+The other five are its children; each reads its records from the bundle the sync engine
+fetched for the event, so one platform response can feed several streams. Children keep no
+state of their own: the event's bookmark, written after them, covers them.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk import Stream
+from singer_sdk.schema.source import SchemaDirectory, StreamSchema
+
+from tap_webinars import schemas
+from tap_webinars.sync import SyncRun
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from tap_webinars.tap import TapWebinars
+
+try:
+    from typing import override  # type: ignore[attr-defined]
+except ImportError:  # Python < 3.12
+    from typing_extensions import override
+
+SCHEMAS = SchemaDirectory(schemas)
+
+
+class WebinarStream(Stream):
+    """What all six streams share: the schema directory and the run they read from."""
+
+    schema = StreamSchema(SCHEMAS)  # type: ignore[assignment]
+
+    @property
+    def run(self) -> SyncRun:
+        """The tap's sync run (created on first use, one per tap invocation)."""
+        tap = t.cast("TapWebinars", self._tap)
+        return tap.run
+
+
+class EventsStream(WebinarStream):
+    """One record per webinar / event; the unit of change detection."""
+
+    name = "events"
+    primary_keys = ("platform", "account_id", "event_id")
+    replication_key = "last_activity_at"
+    # One record per partition, emitted after the event's children: the bookmark is final
+    # the moment it is written, so it need not wait for the end of the stream.
+    is_sorted = True
+    check_sorted = False
+
+    @property
+    @override
+    def partitions(self) -> list[dict[str, t.Any]] | None:
+        return [{"event_id": ref.event_id} for ref in self.run.plan()]
+
+    @override
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        if not context:
+            return
+        event_id = context["event_id"]
+        bundle = self.run.open_event(event_id)
+        try:
+            yield bundle.event
+            if not self.selected:
+                # Children were emitted; keep the bookmark even though events are not.
+                self.state_manager.increment_state(
+                    bundle.event, context=context, replication_key="last_activity_at"
+                )
+        finally:
+            self.run.close_event(event_id)
+
+    @override
+    def get_child_context(
+        self, record: dict[str, t.Any], context: Context | None
+    ) -> dict[str, t.Any]:
+        return {"event_id": record["event_id"]}
+
+    @override
+    def finalize_state_progress_markers(self, state: dict[str, t.Any] | None = None) -> None:
+        super().finalize_state_progress_markers(state)
+        if state is None:
+            self.run.close()
+
+
+class EventChildStream(WebinarStream):
+    """A stream filled per event from the event's bundle."""
+
+    parent_stream_type = EventsStream
+    # Stateless: the parent's per-event bookmark decides what is re-read.
+    state_partitioning_keys: t.ClassVar[list[str]] = []  # type: ignore[misc]
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        # Each run sends only changed events' records; a table version switch would make
+        # targets delete every other event's rows.
+        return False
+
+    @override
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        if not context:
+            return iter(())
+        return self.run.records(context["event_id"], self.name)
+
+
+class RegistrantsStream(EventChildStream):
+    """A person registered for an event."""
+
+    name = "registrants"
+    primary_keys = ("platform", "account_id", "event_id", "registrant_id")
+
+
+class RegistrantSessionsStream(EventChildStream):
+    """A registrant's scheduled or viewing session."""
+
+    name = "registrant_sessions"
+    primary_keys = ("platform", "account_id", "event_id", "session_id")
+
+
+class ViewersStream(EventChildStream):
+    """A registrant who viewed, with engagement totals."""
+
+    name = "viewers"
+    primary_keys = ("platform", "account_id", "event_id", "registrant_id")
+
+
+class SurveyResponsesStream(EventChildStream):
+    """One answer to one survey or poll question."""
+
+    name = "survey_responses"
+    primary_keys = ("platform", "account_id", "event_id", "response_id")
+
+
+class QuestionsStream(EventChildStream):
+    """A Q&A question asked by a viewer, with its answer."""
+
+    name = "questions"
+    primary_keys = ("platform", "account_id", "event_id", "question_id")
+
+
+STREAM_TYPES: tuple[type[WebinarStream], ...] = (
+    EventsStream,
+    RegistrantsStream,
+    RegistrantSessionsStream,
+    ViewersStream,
+    SurveyResponsesStream,
+    QuestionsStream,
+)

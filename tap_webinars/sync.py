@@ -1,0 +1,179 @@
+"""The sync engine between the streams and a platform adapter.
+
+Per run it lists the events, decides which changed since their bookmark (or still sit in the
+lookback window), fetches those in parallel — up to `max_concurrency` and the platform's own
+cap, a bounded distance ahead — and hands each event's bundle to the events stream and its
+children in a fixed order. Bookmarks are written by the SDK when the event's record is
+emitted, which it does after the event's children: a bookmark never passes unemitted data.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import typing as t
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+
+from tap_webinars.normalize import format_timestamp, parse_timestamp, utc_now
+from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
+from tap_webinars.settings import Settings
+
+LOGGER = logging.getLogger("tap_webinars.sync")
+
+
+def needs_fetch(ref: EventRef, since: datetime | None, now: datetime, settings: Settings) -> bool:
+    """Tell whether an event must be read this run.
+
+    New events, events whose activity moved past their bookmark, events whose platform
+    cannot say (marker unknown), and events active within the lookback window (their late
+    data may still be arriving) are read; the rest are left alone.
+    """
+    if since is None or ref.marker is None:
+        return True
+    return ref.marker > since or ref.marker >= now - settings.lookback
+
+
+def read_window(since: datetime | None, settings: Settings) -> Window:
+    """The activity span to read for an event with bookmark *since*."""
+    start = settings.start_date
+    if since is not None:
+        start = max(start, since - settings.lookback)
+    return Window(start=start, end=settings.end_date, since=since)
+
+
+class Prefetcher:
+    """Fetches bundles in a thread pool, at most `workers` ahead of the consumer, in order."""
+
+    def __init__(
+        self, fetch: t.Callable[[EventRef], EventBundle], refs: list[EventRef], workers: int
+    ) -> None:
+        self._fetch = fetch
+        self._refs = refs
+        self._position = {ref.event_id: i for i, ref in enumerate(refs)}
+        self._workers = max(1, workers)
+        self._pool = (
+            ThreadPoolExecutor(self._workers, thread_name_prefix="event")
+            if self._workers > 1
+            else None
+        )
+        self._futures: dict[int, Future[EventBundle]] = {}
+        self._next_submit = 0
+
+    def get(self, event_id: str) -> EventBundle:
+        """Return the bundle of *event_id*, fetching ahead for the events after it."""
+        index = self._position[event_id]
+        if self._pool is None:
+            return self._fetch(self._refs[index])
+        self._next_submit = max(self._next_submit, index)
+        while self._next_submit < min(len(self._refs), index + self._workers + 1):
+            ref = self._refs[self._next_submit]
+            self._futures[self._next_submit] = self._pool.submit(self._fetch, ref)
+            self._next_submit += 1
+        future = self._futures.pop(index, None)
+        if future is None:  # asked out of order (e.g. a retried partition): fetch directly
+            return self._fetch(self._refs[index])
+        return future.result()
+
+    def close(self) -> None:
+        """Stop fetching ahead and drop bundles nobody will read."""
+        if self._pool is not None:
+            for future in self._futures.values():
+                future.cancel()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            for future in self._futures.values():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    future.result().close()
+            self._futures.clear()
+
+
+class SyncRun:
+    """One tap run against one platform account: the plan and the bundles in flight."""
+
+    def __init__(
+        self,
+        adapter: PlatformAdapter,
+        *,
+        bookmarks: t.Mapping[str, str],
+        wanted: frozenset[str],
+    ) -> None:
+        self.adapter = adapter
+        self.settings = adapter.settings
+        self.started_at = utc_now()
+        self.wanted = wanted & adapter.filled_streams
+        self._bookmarks = {k: parse_timestamp(v) for k, v in bookmarks.items() if v}
+        self._refs: list[EventRef] | None = None
+        self._prefetcher: Prefetcher | None = None
+        self._bundles: dict[str, EventBundle] = {}
+        self._lock = threading.Lock()
+
+    def plan(self) -> list[EventRef]:
+        """The events to read this run, oldest activity first (so an interrupted run resumes
+        from a listing window that still covers every event it did not finish)."""
+        if self._refs is None:
+            listed = self.adapter.list_events(self._bookmarks)
+            wanted_ids = self.settings.event_ids
+            refs = [
+                ref
+                for ref in listed
+                if (wanted_ids is None or ref.event_id in wanted_ids)
+                and needs_fetch(
+                    ref, self._bookmarks.get(ref.event_id), self.started_at, self.settings
+                )
+            ]
+            refs.sort(key=lambda r: (r.marker is None, r.marker or self.started_at, r.event_id))
+            LOGGER.info(
+                "%s: %d events listed, %d to read", self.adapter.name, len(listed), len(refs)
+            )
+            workers = min(self.settings.max_concurrency, self.adapter.max_parallel_events)
+            self._prefetcher = Prefetcher(self._fetch, refs, workers)
+            self._refs = refs
+        return self._refs
+
+    def _fetch(self, ref: EventRef) -> EventBundle:
+        since = self._bookmarks.get(ref.event_id)
+        bundle = self.adapter.fetch_event(ref, read_window(since, self.settings), self.wanted)
+        bundle.event["last_activity_at"] = self._bookmark_value(
+            bundle.event.get("last_activity_at"), since
+        )
+        return bundle
+
+    def _bookmark_value(self, reported: str | None, since: datetime | None) -> str | None:
+        """Never move a bookmark backwards, nor past the moment this run started."""
+        candidates = [parse_timestamp(reported)] if reported else []
+        if since is not None:
+            candidates.append(since)
+        if not candidates:
+            return None
+        return format_timestamp(min(max(candidates), self.started_at))
+
+    def open_event(self, event_id: str) -> EventBundle:
+        """Fetch (or collect the prefetched) bundle of *event_id* for its streams to read."""
+        self.plan()
+        assert self._prefetcher is not None
+        bundle = self._prefetcher.get(event_id)
+        with self._lock:
+            self._bundles[event_id] = bundle
+        return bundle
+
+    def records(self, event_id: str, stream: str) -> t.Iterator[dict[str, t.Any]]:
+        """The records of *stream* in the open bundle of *event_id*."""
+        with self._lock:
+            bundle = self._bundles.get(event_id)
+        if bundle is None or stream not in bundle.records:
+            return iter(())
+        return iter(bundle.records[stream])
+
+    def close_event(self, event_id: str) -> None:
+        """All streams have read *event_id*: free its bundle."""
+        with self._lock:
+            bundle = self._bundles.pop(event_id, None)
+        if bundle is not None:
+            bundle.close()
+
+    def close(self) -> None:
+        """End of run: stop prefetching and free whatever is left."""
+        if self._prefetcher is not None:
+            self._prefetcher.close()
+        for event_id in list(self._bundles):
+            self.close_event(event_id)

@@ -1,0 +1,101 @@
+"""The Singer tap: settings, the six streams, and the command-line entry point."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import typing as t
+from functools import cached_property
+
+from singer_sdk import Stream, Tap
+from singer_sdk.exceptions import ConfigValidationError
+
+from tap_webinars import redaction
+from tap_webinars.errors import SettingsError, TapWebinarsError
+from tap_webinars.platforms import adapter_class
+from tap_webinars.settings import CONFIG_SCHEMA, Settings
+from tap_webinars.streams import STREAM_TYPES
+from tap_webinars.sync import SyncRun
+
+try:
+    from typing import override  # type: ignore[attr-defined]
+except ImportError:  # Python < 3.12
+    from typing_extensions import override
+
+
+class TapWebinars(Tap):
+    """Webinar and virtual-event data from ON24, WebinarFuel, Webcasts.com and Cvent."""
+
+    name = "tap-webinars"
+    package_name = "tap-webinars"
+    config_jsonschema = CONFIG_SCHEMA
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        redaction.install()
+        super().__init__(*args, **kwargs)
+        if kwargs.get("validate_config", True):
+            _ = self.settings  # fail on a bad config before any request
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The validated settings (raises SettingsError naming the bad key)."""
+        return Settings.from_config(self.config)
+
+    @cached_property
+    def run(self) -> SyncRun:
+        """This invocation's sync run against the configured platform."""
+        adapter = adapter_class(self.settings.platform)(self.settings, logger=self.logger)
+        partitions = self.state.get("bookmarks", {}).get("events", {}).get("partitions", [])
+        bookmarks = {
+            str(p["context"]["event_id"]): p["replication_key_value"]
+            for p in partitions
+            if p.get("context", {}).get("event_id") and p.get("replication_key_value")
+        }
+        wanted = frozenset(name for name, stream in self.streams.items() if stream.selected)
+        return SyncRun(adapter, bookmarks=bookmarks, wanted=wanted)
+
+    @override
+    def discover_streams(self) -> list[Stream]:
+        return [stream_type(tap=self) for stream_type in STREAM_TYPES]
+
+    @override
+    def run_connection_test(self) -> bool:
+        adapter = adapter_class(self.settings.platform)(self.settings, logger=self.logger)
+        adapter.check()
+        self.logger.info("Connection test passed for platform %s", self.settings.platform)
+        return True
+
+
+def main() -> None:
+    """`tap-webinars`: the SDK's CLI, with one-line errors instead of tracebacks."""
+    redaction.install()
+    debug = logging.getLogger().isEnabledFor(logging.DEBUG) or _debug_requested()
+    try:
+        TapWebinars.cli()
+    except SettingsError as error:
+        _fail(f"config error: {error}", 2, debug)
+    except ConfigValidationError as error:
+        detail = "; ".join(getattr(error, "errors", []) or []) or str(error)
+        _fail(f"config error: {detail}", 2, debug)
+    except TapWebinarsError as error:
+        _fail(str(error), 1, debug)
+
+
+def _debug_requested() -> bool:
+    import os
+
+    level = os.environ.get("TAP_WEBINARS_LOGLEVEL") or os.environ.get("LOGLEVEL") or ""
+    return level.upper() == "DEBUG"
+
+
+def _fail(message: str, code: int, debug: bool) -> t.NoReturn:
+    if debug:
+        import traceback
+
+        sys.stderr.write(redaction.redact(traceback.format_exc()))
+    sys.stderr.write(f"tap-webinars: {redaction.redact(message)}\n")
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
