@@ -34,6 +34,21 @@ class WebinarStream(Stream):
 
     schema = StreamSchema(SCHEMAS)  # type: ignore[assignment]
 
+    @override
+    def post_process(
+        self, row: dict[str, t.Any], context: Context | None = None
+    ) -> dict[str, t.Any] | None:
+        """Give every record every unified column (null where the platform has none).
+
+        A column the schema does not know is an adapter bug that would otherwise be dropped
+        silently by the SDK, so it fails loudly instead.
+        """
+        columns = self.schema["properties"]
+        unknown = row.keys() - columns.keys()
+        if unknown:
+            raise ValueError(f"{self.name}: record has columns not in the schema: {sorted(unknown)}")
+        return {name: row.get(name) for name in columns}
+
     @property
     def run(self) -> SyncRun:
         """The tap's sync run (created on first use, one per tap invocation)."""
