@@ -27,10 +27,13 @@ def needs_fetch(ref: EventRef, since: datetime | None, now: datetime, settings: 
 
     New events, events whose activity moved past their bookmark, events whose platform
     cannot say (marker unknown), and events active within the lookback window (their late
-    data may still be arriving) are read; the rest are left alone.
+    data may still be arriving) are read; the rest, and events with no activity at all once
+    read, are left alone.
     """
-    if since is None or ref.marker is None:
+    if since is None or not ref.marker_known:
         return True
+    if ref.marker is None:
+        return False
     return ref.marker > since or ref.marker >= now - settings.lookback
 
 
@@ -121,7 +124,7 @@ class SyncRun:
                     ref, self._bookmarks.get(ref.event_id), self.started_at, self.settings
                 )
             ]
-            refs.sort(key=lambda r: (r.marker is None, r.marker or self.started_at, r.event_id))
+            refs.sort(key=lambda r: (r.marker or self.started_at, r.event_id))
             LOGGER.info(
                 "%s: %d events listed, %d to read", self.adapter.name, len(listed), len(refs)
             )
@@ -138,13 +141,17 @@ class SyncRun:
         )
         return bundle
 
-    def _bookmark_value(self, reported: str | None, since: datetime | None) -> str | None:
-        """Never move a bookmark backwards, nor past the moment this run started."""
+    def _bookmark_value(self, reported: str | None, since: datetime | None) -> str:
+        """Never move a bookmark backwards, nor past the moment this run started.
+
+        An event with no activity at all is bookmarked at the run's start: it has been
+        read, and any activity it gets later will be newer than that.
+        """
         candidates = [parse_timestamp(reported)] if reported else []
         if since is not None:
             candidates.append(since)
         if not candidates:
-            return None
+            return format_timestamp(self.started_at)
         return format_timestamp(min(max(candidates), self.started_at))
 
     def open_event(self, event_id: str) -> EventBundle:

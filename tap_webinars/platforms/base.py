@@ -34,9 +34,11 @@ class EventRef:
 
     event_id: str
     # Latest activity the listing reports (registration, viewing, answer); None when the
-    # platform cannot say without reading the event's data (WebinarFuel).
+    # event has had none yet.
     marker: datetime | None
     listing: t.Mapping[str, t.Any] = field(default_factory=dict, compare=False)
+    # False when the listing cannot tell activity at all (WebinarFuel): read every run.
+    marker_known: bool = True
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ class WebinarFuelAdapter(PlatformAdapter):
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:  # noqa: D102
         params = {"sessions_limit": PER_PAGE, "exact_recurring_dates": "true"}
         return [
-            EventRef(event_id=str(webinar["id"]), marker=None, listing=webinar)
+            EventRef(str(webinar["id"]), marker=None, listing=webinar, marker_known=False)
             for webinar in self.paged("/webinars", params, "webinars")
         ]
 

@@ -1,0 +1,23 @@
+.PHONY: bootstrap test lint typecheck bench demo sandbox clean
+
+bootstrap:  ## install the tap, its dev tools and the pipeline tools
+	scripts/bootstrap.sh
+
+test: bootstrap  ## the whole test suite (what CI runs)
+	.venv/bin/python -m pytest
+
+lint:
+	.venv/bin/ruff check tap_webinars tests bench
+	.venv/bin/ruff format --check tap_webinars
+
+typecheck:
+	.venv/bin/mypy tap_webinars
+
+bench: bootstrap
+	.venv/bin/python -m bench
+
+sandbox: bootstrap
+	.venv/bin/tap-webinars-sandbox --port 8765
+
+clean:
+	rm -rf .venv .venv-* .meltano output demo-output .pytest_cache .mypy_cache .ruff_cache
