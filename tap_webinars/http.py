@@ -148,78 +148,63 @@ class HttpClient:
         re-login between attempts sends the new session id.
         """
         _require_secure(url)
-        endpoint = redact_url(url.split("?", 1)[0])
-        delays = backoff.expo(base=2, factor=self.policy.base_delay, max_value=60)
-        next(delays)  # the generator yields None first
-        failures = 0
-        rate_limit_waits = 0
+        retries = _RetryBudget(self.policy, redact_url(url.split("?", 1)[0]))
         while True:
             self._pacer.acquire()
-            request_params = params() if callable(params) else params
-            request_headers = headers() if callable(headers) else headers
-            started = time.monotonic()
             try:
-                response = self._session().request(
+                response = self._send(
                     method,
                     url,
-                    params=request_params,
+                    params=params() if callable(params) else params,
                     data=data,
-                    headers=request_headers,
+                    headers=headers() if callable(headers) else headers,
                     auth=auth,
-                    timeout=self.timeout,
                     stream=stream,
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
-                failures += 1
-                reason = f"{type(error).__name__}"
-                self._give_up_if(failures, endpoint, reason)
-                self._sleep(backoff.full_jitter(next(delays)), endpoint, reason)
+                self._sleep(retries.after_failure(type(error).__name__), retries)
                 continue
-            finally:
-                with self._count_lock:
-                    self.request_count += 1
-            LOGGER.debug(
-                "%s %s -> %s in %.2fs",
-                method,
-                redact_url(response.url),
-                response.status_code,
-                time.monotonic() - started,
-            )
             try:
-                self._raise_for_status(response, endpoint)
+                self._raise_for_status(response, retries.endpoint)
                 if check is not None:
                     check(response)
             except RetryLater as signal:
                 response.close()
-                rate_limit_waits += 1
-                if rate_limit_waits > self.policy.max_rate_limit_waits:
-                    raise RequestFailedError(
-                        f"{self.policy.platform}: {endpoint} still rate-limited after "
-                        f"{rate_limit_waits - 1} waits ({signal.reason})"
-                    ) from None
-                wait = signal.wait_seconds
-                if wait is None:
-                    wait = backoff.full_jitter(next(delays))
-                wait = min(wait, self.policy.max_wait_seconds)
+                wait = retries.after_rate_limit(signal)
                 self._pacer.pause(wait)
-                self._sleep(wait, endpoint, signal.reason)
+                self._sleep(wait, retries)
                 continue
             except Reauthenticate:
                 response.close()
-                failures += 1
-                self._give_up_if(failures, endpoint, "session expired repeatedly")
+                retries.after_failure("session expired repeatedly", backoff_wait=False)
                 if self.policy.reauthenticate is None:
-                    raise AuthenticationError(self._auth_message(endpoint, "session")) from None
+                    raise AuthenticationError(
+                        self._auth_message(retries.endpoint, "session")
+                    ) from None
                 LOGGER.info("%s: session expired, logging in again", self.policy.platform)
                 self.policy.reauthenticate()
                 continue
             except _Transient as transient:
                 response.close()
-                failures += 1
-                self._give_up_if(failures, endpoint, transient.reason)
-                self._sleep(backoff.full_jitter(next(delays)), endpoint, transient.reason)
+                self._sleep(retries.after_failure(transient.reason), retries)
                 continue
             return response
+
+    def _send(self, method: str, url: str, **kwargs: t.Any) -> requests.Response:
+        started = time.monotonic()
+        try:
+            response = self._session().request(method, url, timeout=self.timeout, **kwargs)
+        finally:
+            with self._count_lock:
+                self.request_count += 1
+        LOGGER.debug(
+            "%s %s -> %s in %.2fs",
+            method,
+            redact_url(response.url),
+            response.status_code,
+            time.monotonic() - started,
+        )
+        return response
 
     def get_json(self, url: str, **kwargs: t.Any) -> t.Any:
         """GET *url* and decode its JSON body, or fail naming the endpoint."""
@@ -251,17 +236,53 @@ class HttpClient:
             f"check the settings {keys}"
         )
 
-    def _give_up_if(self, failures: int, endpoint: str, reason: str) -> None:
-        if failures >= self.policy.max_tries:
-            raise RequestFailedError(
-                f"{self.policy.platform}: {endpoint} failed {failures} times, last: {reason}"
-            )
-
-    def _sleep(self, seconds: float, endpoint: str, reason: str) -> None:
+    def _sleep(self, seconds: float, retries: _RetryBudget) -> None:
         LOGGER.info(
-            "%s: %s at %s; retrying in %.1fs", self.policy.platform, reason, endpoint, seconds
+            "%s: %s at %s; retrying in %.1fs",
+            self.policy.platform,
+            retries.last_reason,
+            retries.endpoint,
+            seconds,
         )
         time.sleep(max(0.0, seconds))
+
+
+class _RetryBudget:
+    """How many more tries one logical request has, and how long to wait before each."""
+
+    def __init__(self, policy: HttpPolicy, endpoint: str) -> None:
+        self.policy = policy
+        self.endpoint = endpoint
+        self.failures = 0
+        self.rate_limit_waits = 0
+        self.last_reason = ""
+        self._delays = backoff.expo(base=2, factor=policy.base_delay, max_value=60)
+        next(self._delays)  # the generator yields None first
+
+    def after_failure(self, reason: str, *, backoff_wait: bool = True) -> float:
+        """Count a failure; return the jittered wait, or raise once tries are used up."""
+        self.failures += 1
+        self.last_reason = reason
+        if self.failures >= self.policy.max_tries:
+            raise RequestFailedError(
+                f"{self.policy.platform}: {self.endpoint} failed {self.failures} times, "
+                f"last: {reason}"
+            )
+        return float(backoff.full_jitter(next(self._delays))) if backoff_wait else 0.0
+
+    def after_rate_limit(self, signal: RetryLater) -> float:
+        """Count a rate-limit answer; return the wait the platform asked for (or backoff)."""
+        self.rate_limit_waits += 1
+        self.last_reason = signal.reason
+        if self.rate_limit_waits > self.policy.max_rate_limit_waits:
+            raise RequestFailedError(
+                f"{self.policy.platform}: {self.endpoint} still rate-limited after "
+                f"{self.rate_limit_waits - 1} waits ({signal.reason})"
+            )
+        wait = signal.wait_seconds
+        if wait is None:
+            wait = float(backoff.full_jitter(next(self._delays)))
+        return min(wait, self.policy.max_wait_seconds)
 
 
 class _Transient(Exception):  # noqa: N818 - internal signal
@@ -305,7 +326,7 @@ def decode_json(response: requests.Response) -> t.Any:
 def _snippet(response: requests.Response, limit: int = 200) -> str:
     try:
         body = response.text[:limit]
-    except Exception:  # noqa: BLE001 - a broken body must not hide the real error
+    except Exception:
         body = "<unreadable body>"
     return redact(" ".join(body.split())) or "<empty body>"
 

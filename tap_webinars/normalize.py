@@ -74,7 +74,7 @@ def _parse_text(text: str) -> datetime:
         pass
     for pattern in _US_FORMATS:
         try:
-            return datetime.strptime(text, pattern)  # noqa: DTZ007 - zone applied by caller
+            return datetime.strptime(text, pattern)
         except ValueError:
             continue
     raise ValueError(f"unrecognised timestamp {text!r}")

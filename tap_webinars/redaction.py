@@ -12,6 +12,7 @@ import logging
 import re
 import sys
 import threading
+import traceback
 import typing as t
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -78,7 +79,7 @@ def install() -> None:
         record = previous_factory(*args, **kwargs)
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed record must still be logged
+        except Exception:
             message = str(record.msg)
         record.msg, record.args = redact(message), None
         if record.exc_info and record.exc_info[1] is not None:
@@ -89,8 +90,6 @@ def install() -> None:
     logging.setLogRecordFactory(scrubbing_factory)
 
     def scrubbing_hook(kind: type[BaseException], error: BaseException, tb: t.Any) -> None:
-        import traceback
-
         text = "".join(traceback.format_exception(kind, error, tb))
         sys.stderr.write(redact(text))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+import jsonschema
 from singer_sdk import typing as th
 
 from tap_webinars import redaction
@@ -179,6 +180,7 @@ class Settings:
         """Check *config* for its platform and build the settings, or raise SettingsError."""
         for key in SECRET_KEYS:
             redaction.register_secret(config.get(key))
+        _check_types(config)
         platform = config.get("platform")
         if platform not in PLATFORMS:
             raise SettingsError("platform", f"must be one of {', '.join(PLATFORMS)}")
@@ -213,6 +215,22 @@ class Settings:
             request_timeout=timeout,
             raw=dict(config),
         )
+
+
+def _check_types(config: t.Mapping[str, t.Any]) -> None:
+    """Check every key against CONFIG_SCHEMA, reporting the first problem by its key."""
+    if not isinstance(config.get("platform"), str) or not config["platform"].strip():
+        raise SettingsError("platform", f"is required: one of {', '.join(PLATFORMS)}")
+    properties = CONFIG_SCHEMA["properties"]
+    for key, value in config.items():
+        schema = properties.get(key)
+        if schema is None or value is None:
+            continue
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft7Validator(schema, format_checker=None).iter_errors(value)
+        )
+        if error is not None:
+            raise SettingsError(key, f"{error.message}")
 
 
 def _require(config: t.Mapping[str, t.Any], key: str) -> None:

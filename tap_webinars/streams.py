@@ -21,10 +21,7 @@ if t.TYPE_CHECKING:
 
     from tap_webinars.tap import TapWebinars
 
-try:
-    from typing import override  # type: ignore[attr-defined]
-except ImportError:  # Python < 3.12
-    from typing_extensions import override
+from typing_extensions import override
 
 SCHEMAS = SchemaDirectory(schemas)
 
@@ -46,7 +43,8 @@ class WebinarStream(Stream):
         columns = self.schema["properties"]
         unknown = row.keys() - columns.keys()
         if unknown:
-            raise ValueError(f"{self.name}: record has columns not in the schema: {sorted(unknown)}")
+            msg = f"{self.name}: record has columns not in the schema: {sorted(unknown)}"
+            raise ValueError(msg)
         return {name: row.get(name) for name in columns}
 
     @property
@@ -107,6 +105,16 @@ class EventChildStream(WebinarStream):
     parent_stream_type = EventsStream
     # Stateless: the parent's per-event bookmark decides what is re-read.
     state_partitioning_keys: t.ClassVar[list[str]] = []  # type: ignore[misc]
+
+    _schema_sent = False
+
+    @override
+    def _write_schema_message(self) -> None:
+        # The SDK syncs a child once per parent record and would repeat its SCHEMA each
+        # time; targets need it once per run (and some re-inspect their tables on every one).
+        if not self._schema_sent:
+            super()._write_schema_message()
+            self._schema_sent = True
 
     @property
     @override

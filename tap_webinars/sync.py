@@ -111,8 +111,11 @@ class SyncRun:
         self._lock = threading.Lock()
 
     def plan(self) -> list[EventRef]:
-        """The events to read this run, oldest activity first (so an interrupted run resumes
-        from a listing window that still covers every event it did not finish)."""
+        """The events to read this run, oldest activity first.
+
+        That order means an interrupted run resumes from a listing window that still covers
+        every event it did not finish.
+        """
         if self._refs is None:
             listed = self.adapter.list_events(self._bookmarks)
             wanted_ids = self.settings.event_ids
@@ -136,8 +139,12 @@ class SyncRun:
     def _fetch(self, ref: EventRef) -> EventBundle:
         since = self._bookmarks.get(ref.event_id)
         bundle = self.adapter.fetch_event(ref, read_window(since, self.settings), self.wanted)
+        # Where the listing cannot tell activity, the event was read through the run's
+        # start: that, not the latest record, is what the next run's window starts from
+        # (a one-time webinar's sessions all share one time and would be re-read forever).
+        reported = bundle.event.get("last_activity_at") if ref.marker_known else None
         bundle.event["last_activity_at"] = self._bookmark_value(
-            bundle.event.get("last_activity_at"), since
+            reported, None if not ref.marker_known else since
         )
         return bundle
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import traceback
 import typing as t
 from functools import cached_property
 
 from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
+from typing_extensions import override
 
 from tap_webinars import redaction
 from tap_webinars.errors import SettingsError, TapWebinarsError
@@ -16,11 +19,6 @@ from tap_webinars.platforms import adapter_class
 from tap_webinars.settings import CONFIG_SCHEMA, Settings
 from tap_webinars.streams import STREAM_TYPES
 from tap_webinars.sync import SyncRun
-
-try:
-    from typing import override  # type: ignore[attr-defined]
-except ImportError:  # Python < 3.12
-    from typing_extensions import override
 
 
 class TapWebinars(Tap):
@@ -36,6 +34,14 @@ class TapWebinars(Tap):
         if kwargs.get("validate_config", True):
             _ = self.settings  # fail on a bad config before any request
 
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        # Our check first: it names the key in one line (SettingsError) and knows what each
+        # platform requires; the SDK's JSON Schema pass then finds nothing left to report.
+        if raise_errors:
+            Settings.from_config(self._config)
+        return super()._validate_config(raise_errors=raise_errors)
+
     @cached_property
     def settings(self) -> Settings:
         """The validated settings (raises SettingsError naming the bad key)."""
@@ -43,7 +49,7 @@ class TapWebinars(Tap):
 
     @cached_property
     def run(self) -> SyncRun:
-        """This invocation's sync run against the configured platform."""
+        """The sync run of this invocation, against the configured platform."""
         adapter = adapter_class(self.settings.platform)(self.settings, logger=self.logger)
         partitions = self.state.get("bookmarks", {}).get("events", {}).get("partitions", [])
         bookmarks = {
@@ -58,12 +64,11 @@ class TapWebinars(Tap):
     def discover_streams(self) -> list[Stream]:
         return [stream_type(tap=self) for stream_type in STREAM_TYPES]
 
-    @override
-    def run_connection_test(self) -> bool:
+    def check_connection(self) -> None:
+        """Authenticate and make one cheap read (Airbyte `check`); raise if that fails."""
         adapter = adapter_class(self.settings.platform)(self.settings, logger=self.logger)
         adapter.check()
-        self.logger.info("Connection test passed for platform %s", self.settings.platform)
-        return True
+        self.logger.info("Connection check passed for platform %s", self.settings.platform)
 
 
 def main() -> None:
@@ -82,16 +87,12 @@ def main() -> None:
 
 
 def _debug_requested() -> bool:
-    import os
-
     level = os.environ.get("TAP_WEBINARS_LOGLEVEL") or os.environ.get("LOGLEVEL") or ""
     return level.upper() == "DEBUG"
 
 
 def _fail(message: str, code: int, debug: bool) -> t.NoReturn:
     if debug:
-        import traceback
-
         sys.stderr.write(redaction.redact(traceback.format_exc()))
     sys.stderr.write(f"tap-webinars: {redaction.redact(message)}\n")
     sys.exit(code)

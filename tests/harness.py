@@ -42,6 +42,8 @@ class SandboxProcess:
         """Terminate the server process."""
         self.process.terminate()
         self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
     def api_url(self, platform: str) -> str:
         """The `api_url` setting that points a tap at *platform* in this sandbox."""

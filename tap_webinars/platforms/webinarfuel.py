@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import typing as t
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tap_webinars import normalize as n
 from tap_webinars.errors import PayloadError, RequestFailedError
@@ -118,14 +118,16 @@ class WebinarFuelAdapter(PlatformAdapter):
         if window.end is not None:
             params["before_scheduled_at"] = _iso(window.end)
         sessions = list(self.paged("/registrant_sessions", params, "sessions"))
-        bundle = EventBundle(event=self.event_record(ref.listing, sessions))
+        bundle = EventBundle(event=self.event_record(ref.listing))
         if not sessions or not wanted:
             return bundle
         registrants = self.directory.lookup({str(s["registrant_id"]) for s in sessions})
         by_registrant: dict[str, list[dict[str, t.Any]]] = defaultdict(list)
         for session in sessions:
             by_registrant[str(session["registrant_id"])].append(session)
+        self._complete_history(ref.event_id, by_registrant, registrants, window)
         for registrant_id, own in by_registrant.items():
+            own.sort(key=lambda s: (s.get("scheduled_at") or "", s["cid"]))
             registrant = registrants.get(registrant_id)
             if registrant is None:
                 self.logger.warning(
@@ -134,26 +136,64 @@ class WebinarFuelAdapter(PlatformAdapter):
                     registrant_id,
                     ref.event_id,
                 )
-            elif _registered_before(registrant, window.start):
-                own[:] = self._all_sessions(ref.event_id, registrant, own)
             for session in own:
-                bundle.add("registrant_sessions", self.session_record(ref.event_id, session,
-                                                                      registrant))
+                bundle.add(
+                    "registrant_sessions", self.session_record(ref.event_id, session, registrant)
+                )
             if registrant is not None:
                 bundle.add("registrants", self.registrant_record(ref.event_id, registrant, own))
                 if any(s.get("attended") for s in own):
                     bundle.add("viewers", self.viewer_record(ref.event_id, registrant, own))
         return bundle
 
-    def _all_sessions(
-        self, webinar_id: str, registrant: dict[str, t.Any], known: list[dict[str, t.Any]]
-    ) -> list[dict[str, t.Any]]:
-        """A registrant older than the window may have sessions before it: read them all,
-        so registrant status and viewer totals are never computed from part of the data."""
-        params = {"webinar_id": webinar_id, "email": registrant["email"]}
-        merged = {s["cid"]: s for s in self.paged("/registrant_sessions", params, "sessions")}
-        merged.update({s["cid"]: s for s in known})
-        return sorted(merged.values(), key=lambda s: (s.get("scheduled_at") or "", s["cid"]))
+    def _complete_history(
+        self,
+        webinar_id: str,
+        by_registrant: dict[str, list[dict[str, t.Any]]],
+        registrants: t.Mapping[str, dict[str, t.Any]],
+        window: Window,
+    ) -> None:
+        """Give registrants older than the window all their sessions in this webinar.
+
+        Registrant status and viewer totals must never be computed from part of a
+        registrant's sessions. A registrant created inside the window has all their sessions
+        in it; for older ones the tap reads either each one's sessions (`email` filter) or
+        the whole webinar's, whichever takes fewer requests.
+        """
+        older = sorted(
+            rid
+            for rid in by_registrant
+            if rid in registrants and _registered_before(registrants[rid], window.start)
+        )
+        if not older:
+            return
+        history: dict[str, dict[int, dict[str, t.Any]]] = {rid: {} for rid in older}
+        for session in self._history_sessions(webinar_id, [registrants[r] for r in older]):
+            rid = str(session.get("registrant_id"))
+            if rid in history:
+                history[rid][session["cid"]] = session
+        for rid in older:
+            history[rid].update({s["cid"]: s for s in by_registrant[rid]})
+            by_registrant[rid] = list(history[rid].values())
+
+    def _history_sessions(
+        self, webinar_id: str, older: list[dict[str, t.Any]]
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """Sessions of *older* registrants, read the cheaper way.
+
+        One `email` read each, or the whole webinar when its page count is smaller (a probe
+        of page 1 decides, and is reused).
+        """
+        path, params = "/registrant_sessions", {"webinar_id": webinar_id}
+        if len(older) > 2:
+            first = self.get(path, {**params, "page": 1, "per_page": PER_PAGE}, "sessions")
+            if _total_pages(self.base_url + path, first) - 1 <= len(older):
+                yield from self.paged(path, params, "sessions", first=first)
+                return
+        for registrant in older:
+            yield from self.paged(
+                path, {**params, "email": registrant.get("email") or ""}, "sessions"
+            )
 
     # ------------------------------------------------------------------------ HTTP
 
@@ -166,44 +206,55 @@ class WebinarFuelAdapter(PlatformAdapter):
         return body
 
     def paged(
-        self, path: str, params: t.Mapping[str, t.Any], key: str
+        self,
+        path: str,
+        params: t.Mapping[str, t.Any],
+        key: str,
+        *,
+        first: dict[str, t.Any] | None = None,
     ) -> t.Iterator[dict[str, t.Any]]:
-        """Every item of a paged collection, following `meta.total_pages`."""
+        """Every item of a paged collection, following `meta.total_pages`.
+
+        *first* is page 1 when the caller already read it.
+        """
         page = 1
         while True:
-            body = self.get(path, {**params, "page": page, "per_page": PER_PAGE}, key)
-            meta = body.get("meta")
-            if not isinstance(meta, dict) or not isinstance(meta.get("total_pages"), int):
-                raise PayloadError(self.base_url + path, "missing meta.total_pages")
+            body = first if page == 1 and first is not None else self.get(
+                path, {**params, "page": page, "per_page": PER_PAGE}, key
+            )
+            total_pages = _total_pages(self.base_url + path, body)
             for item in body[key]:
                 if not isinstance(item, dict):
                     raise PayloadError(self.base_url + path, f"a '{key}' item is not an object")
                 yield item
-            if page >= meta["total_pages"] or not body[key]:
+            if page >= total_pages or not body[key]:
                 return
             page += 1
 
     # --------------------------------------------------------------------- mapping
 
-    def event_record(
-        self, webinar: t.Mapping[str, t.Any], sessions: list[dict[str, t.Any]]
-    ) -> dict[str, t.Any]:
-        """The unified events record of a webinar (and the activity its sessions show)."""
+    def event_record(self, webinar: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """The unified events record of a webinar.
+
+        Its `last_activity_at` is left to the sync engine: the listing reports no activity,
+        so the bookmark is the time the webinar's sessions were read through.
+        """
         columns, extra = _mapped(self.base_url + "/webinars", webinar, WEBINAR_FIELDS,
                                  consumed=("sessions",))
         slots = [
-            {"session_id": n.identifier(s.get("id")), "scheduled_at": n.timestamp(s.get("scheduled_at"))}
-            for s in webinar.get("sessions") or []
+            {
+                "session_id": n.identifier(slot.get("id")),
+                "scheduled_at": n.timestamp(slot.get("scheduled_at")),
+            }
+            for slot in webinar.get("sessions") or []
         ]
         extra["sessions"] = webinar.get("sessions")
         starts = sorted(s["scheduled_at"] for s in slots if s["scheduled_at"])
-        scheduled = [n.timestamp(s.get("scheduled_at")) for s in sessions]
         return self.record(
             str(columns.pop("event_id")),
             **columns,
             sessions=slots,
             scheduled_start_at=starts[0] if starts else None,
-            last_activity_at=max((s for s in scheduled if s), default=None),
             extra=extra,
         )
 
@@ -310,10 +361,7 @@ class RegistrantDirectory:
     def _read_listing_page(self) -> None:
         params = {"page": self._next_page, "per_page": PER_PAGE}
         body = self.adapter.get("/registrants", params, "registrants")
-        meta = body.get("meta") or {}
-        if not isinstance(meta.get("total_pages"), int):
-            raise PayloadError(self.adapter.base_url + "/registrants", "missing meta.total_pages")
-        self._total_pages = meta["total_pages"]
+        self._total_pages = _total_pages(self.adapter.base_url + "/registrants", body)
         self._next_page += 1
         for registrant in body["registrants"]:
             self.known[str(registrant["id"])] = registrant
@@ -341,6 +389,13 @@ def _mapped(
         raise PayloadError(endpoint, str(error)) from None
 
 
+def _total_pages(endpoint: str, body: t.Mapping[str, t.Any]) -> int:
+    meta = body.get("meta")
+    if not isinstance(meta, dict) or not isinstance(meta.get("total_pages"), int):
+        raise PayloadError(endpoint, "missing meta.total_pages")
+    return int(meta["total_pages"])
+
+
 def _registered_before(registrant: t.Mapping[str, t.Any], moment: datetime) -> bool:
     created = registrant.get("created_at")
     return not created or n.parse_timestamp(created) < moment
@@ -350,7 +405,5 @@ def _iso(moment: datetime) -> str:
     return n.parse_timestamp(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _seconds(value: int) -> t.Any:
-    from datetime import timedelta
-
+def _seconds(value: int) -> timedelta:
     return timedelta(seconds=value)

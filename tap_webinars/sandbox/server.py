@@ -192,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_DELETE = do_PUT = _serve  # noqa: N815 - http.server's naming
 
-    def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: t.Any) -> None:
         LOGGER.debug(format, *args)
 
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     sandbox.latency_ms = options.latency_ms
     sandbox.fault_rate = options.fault_rate
     server = serve(sandbox, options.host, options.port)
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), int(server.server_address[1])
     platforms = ", ".join(f"/{p}" for p in sandbox.simulators)
     print(json.dumps({"url": f"http://{host}:{port}", "platforms": list(sandbox.simulators)}))
     sys.stdout.flush()

@@ -70,12 +70,13 @@ class WebinarFuelSimulator(PlatformSimulator):
             upcoming = index % 5 == 2  # some webinars still have sessions ahead
             slot_count = 3 if recurring else 1
             base = now - timedelta(days=rnd.randint(5, 60)) if not upcoming else now
-            slots = []
+            slots: list[dict[str, t.Any]] = []
             for slot_index in range(slot_count):
                 when = base + timedelta(days=2 * slot_index, hours=rnd.randint(0, 8))
                 if upcoming and slot_index == slot_count - 1:
                     when = now + timedelta(days=3, hours=rnd.randint(1, 5))
-                slots.append({"id": self._id("slot"), "scheduled_at": when.replace(minute=0)})
+                slots.append({"id": self._id("slot"),
+                              "scheduled_at": when.replace(minute=0, second=0)})
             webinar = {
                 "id": self._id("webinar"),
                 "name": rnd.choice(["Scaling Pipelines", "Q3 Product Tour", "Données & IA",
@@ -268,14 +269,16 @@ class WebinarFuelSimulator(PlatformSimulator):
         if (email := request.arg("email")) is not None:
             ids = {r["id"] for r in self.registrants if r["email"] == email}
             rows = [s for s in rows if s["registrant_id"] in ids]
-        for name, keep in (("after_scheduled_at", lambda a, b: a >= b),
-                           ("before_scheduled_at", lambda a, b: a <= b)):
+        for name, sign in (("after_scheduled_at", 1), ("before_scheduled_at", -1)):
             if (value := request.arg(name)) is not None:
                 try:
                     bound = _parse_iso(value)
                 except ValueError:
                     return Response.json({"error": f"{name} must be ISO 8601"}, status=400)
-                rows = [s for s in rows if keep(_parse_iso(s["scheduled_at"]), bound)]
+                rows = [
+                    s for s in rows
+                    if sign * (_parse_iso(s["scheduled_at"]) - bound).total_seconds() >= 0
+                ]
         return self._page(request, "sessions", rows)
 
     @staticmethod
@@ -311,8 +314,9 @@ class WebinarFuelSimulator(PlatformSimulator):
             webinar = self._find(self.webinars, int(payload["webinar_id"]))
             if webinar is None:
                 raise KeyError(f"webinar {payload['webinar_id']}")
+            # Default: an instant session that starts as the person registers.
             when = _parse_iso(payload["scheduled_at"]) if payload.get("scheduled_at") else (
-                datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=1))
+                datetime.now(timezone.utc).replace(microsecond=0))
             added = [self._register(webinar, when, payload.get("attended"))
                      for _ in range(int(payload.get("count", 1)))]
             return {"registrant_ids": [r["id"] for r in added]}

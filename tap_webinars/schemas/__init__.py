@@ -1,0 +1,1 @@
+"""One JSON Schema file per stream, shipped inside the wheel."""
