@@ -91,7 +91,9 @@ class TapRun:
 
     def records(self, stream: str) -> list[dict[str, t.Any]]:
         """The records of *stream*, in order."""
-        return [m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream]
+        return [
+            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
+        ]
 
     @property
     def states(self) -> list[dict[str, t.Any]]:

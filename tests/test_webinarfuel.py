@@ -100,7 +100,9 @@ def test_full_sync_equals_the_sandbox_data_field_by_field(sandbox: SandboxProces
         started = iso(source["scheduled_at"]) if source["attended"] else None
         ended = None
         if source["attended"] and source["attended_time"]:
-            ended = (when(source["scheduled_at"]) + timedelta(seconds=source["attended_time"])).isoformat()
+            ended = (
+                when(source["scheduled_at"]) + timedelta(seconds=source["attended_time"])
+            ).isoformat()
         assert got == {
             "platform": "webinarfuel",
             "account_id": "webinarfuel",
@@ -127,9 +129,20 @@ def test_full_sync_equals_the_sandbox_data_field_by_field(sandbox: SandboxProces
             "time_zone": source["time_zone"],
             "extra": {
                 k: source[k]
-                for k in ("scheduled_at_in_time_zone", "canceled", "encore_url", "calendar_urls",
-                          "source", "referrer", "utm_source", "utm_term", "utm_campaign",
-                          "utm_medium", "utm_content", "province")
+                for k in (
+                    "scheduled_at_in_time_zone",
+                    "canceled",
+                    "encore_url",
+                    "calendar_urls",
+                    "source",
+                    "referrer",
+                    "utm_source",
+                    "utm_term",
+                    "utm_campaign",
+                    "utm_medium",
+                    "utm_content",
+                    "province",
+                )
             },
         }
 
@@ -153,8 +166,17 @@ def test_full_sync_equals_the_sandbox_data_field_by_field(sandbox: SandboxProces
         assert got["updated_at"] == iso(source["updated_at"])
         assert got["status"] == expected_status(own)
         assert got["attended"] == any(s["attended"] for s in own)
-        for column in ("source", "referrer", "utm_source", "utm_medium", "utm_campaign",
-                       "utm_term", "utm_content", "city", "country"):
+        for column in (
+            "source",
+            "referrer",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_term",
+            "utm_content",
+            "city",
+            "country",
+        ):
             assert got[column] == blank(first[column]), column
 
     got_viewers = by_key(run.records("viewers"), "registrant_id")
@@ -187,8 +209,9 @@ def test_second_run_reads_only_the_window_and_emits_what_was_added(
     }
     data = sandbox.dataset("webinarfuel")
     busiest = Counter(s["webinar_id"] for s in data["sessions"]).most_common(1)[0][0]
-    added = sandbox.admin("webinarfuel", "add_registrations", webinar_id=busiest, count=3,
-                          attended=True)
+    added = sandbox.admin(
+        "webinarfuel", "add_registrations", webinar_id=busiest, count=3, attended=True
+    )
     sandbox.clear_requests()
 
     second = run_tap(config, state=first.final_state)
@@ -197,8 +220,10 @@ def test_second_run_reads_only_the_window_and_emits_what_was_added(
     # What the window must contain, worked out from the sandbox's own data.
     data = sandbox.dataset("webinarfuel")
     in_window = [
-        s for s in data["sessions"]
-        if when(s["scheduled_at"]) >= bookmarks.get(str(s["webinar_id"]), when("2020-01-01T00:00:00Z"))
+        s
+        for s in data["sessions"]
+        if when(s["scheduled_at"])
+        >= bookmarks.get(str(s["webinar_id"]), when("2020-01-01T00:00:00Z"))
     ]
     touched = {s["registrant_id"] for s in in_window}
     expected_sessions = {str(s["cid"]) for s in data["sessions"] if s["registrant_id"] in touched}
@@ -211,7 +236,9 @@ def test_second_run_reads_only_the_window_and_emits_what_was_added(
 
     log = sandbox.requests("webinarfuel")
     assert sum(r["path"] == "/webinars" for r in log) == 1
-    windowed = [r for r in log if r["path"] == "/registrant_sessions" and "after_scheduled_at" in r["query"]]
+    windowed = [
+        r for r in log if r["path"] == "/registrant_sessions" and "after_scheduled_at" in r["query"]
+    ]
     assert len(windowed) == len({r["query"]["webinar_id"] for r in windowed})  # one page each
     for request in windowed:
         bookmark = bookmarks.get(request["query"]["webinar_id"])
@@ -290,8 +317,9 @@ def test_refused_key_fails_fast_naming_the_setting_without_showing_it(
     sandbox: SandboxProcess,
 ) -> None:
     secret = "wrong-key-s3cr3t-value"
-    run = run_tap(wf_config(sandbox, webinarfuel_api_key=secret),
-                  env={"TAP_WEBINARS_LOGLEVEL": "DEBUG"})
+    run = run_tap(
+        wf_config(sandbox, webinarfuel_api_key=secret), env={"TAP_WEBINARS_LOGLEVEL": "DEBUG"}
+    )
     assert run.returncode != 0
     assert "webinarfuel_api_key" in run.stderr
     assert secret not in run.stdout + run.stderr
