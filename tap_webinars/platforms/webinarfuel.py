@@ -219,8 +219,10 @@ class WebinarFuelAdapter(PlatformAdapter):
         """
         page = 1
         while True:
-            body = first if page == 1 and first is not None else self.get(
-                path, {**params, "page": page, "per_page": PER_PAGE}, key
+            body = (
+                first
+                if page == 1 and first is not None
+                else self.get(path, {**params, "page": page, "per_page": PER_PAGE}, key)
             )
             total_pages = _total_pages(self.base_url + path, body)
             for item in body[key]:
@@ -239,8 +241,9 @@ class WebinarFuelAdapter(PlatformAdapter):
         Its `last_activity_at` is left to the sync engine: the listing reports no activity,
         so the bookmark is the time the webinar's sessions were read through.
         """
-        columns, extra = _mapped(self.base_url + "/webinars", webinar, WEBINAR_FIELDS,
-                                 consumed=("sessions",))
+        columns, extra = _mapped(
+            self.base_url + "/webinars", webinar, WEBINAR_FIELDS, consumed=("sessions",)
+        )
         slots = [
             {
                 "session_id": n.identifier(slot.get("id")),
@@ -262,8 +265,12 @@ class WebinarFuelAdapter(PlatformAdapter):
         self, event_id: str, session: dict[str, t.Any], registrant: dict[str, t.Any] | None
     ) -> dict[str, t.Any]:
         """A registrant session: WebinarFuel plays recorded webinars at scheduled times."""
-        columns, extra = _mapped(self.base_url + "/registrant_sessions", session, SESSION_FIELDS,
-                                 consumed=("webinar_id",))
+        columns, extra = _mapped(
+            self.base_url + "/registrant_sessions",
+            session,
+            SESSION_FIELDS,
+            consumed=("webinar_id",),
+        )
         duration = columns.get("duration_seconds")
         started = columns["scheduled_at"] if columns.get("attended") else None
         ended = None
@@ -284,8 +291,9 @@ class WebinarFuelAdapter(PlatformAdapter):
         self, event_id: str, registrant: dict[str, t.Any], sessions: list[dict[str, t.Any]]
     ) -> dict[str, t.Any]:
         """A registrant, with attribution from their first session and status from all."""
-        columns, extra = _mapped(self.base_url + "/registrants", registrant, REGISTRANT_FIELDS,
-                                 consumed=("webinar_id",))
+        columns, extra = _mapped(
+            self.base_url + "/registrants", registrant, REGISTRANT_FIELDS, consumed=("webinar_id",)
+        )
         first = sessions[0] if sessions else {}
         attribution, _ = n.apply_field_map(
             {k: first.get(k) for k in ATTRIBUTION_FIELDS}, ATTRIBUTION_FIELDS
@@ -297,8 +305,9 @@ class WebinarFuelAdapter(PlatformAdapter):
             status = "canceled"
         else:
             status = "registered"
-        return self.record(event_id, **columns, **attribution, status=status,
-                           attended=attended, extra=extra)
+        return self.record(
+            event_id, **columns, **attribution, status=status, attended=attended, extra=extra
+        )
 
     def viewer_record(
         self, event_id: str, registrant: dict[str, t.Any], sessions: list[dict[str, t.Any]]

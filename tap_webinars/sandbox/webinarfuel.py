@@ -35,8 +35,13 @@ DEFAULT_PER_PAGE = 25
 DEFAULT_SIZES = [0, 1, 49, 50, 51, 100, 7, 23, 12, 64, 3, 30]
 SIZES = {"small": [0, 1, 5, 51], "default": DEFAULT_SIZES, "large": [200] * 20 + DEFAULT_SIZES}
 TIME_ZONES = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC", "America/Los_Angeles"]
-DEVICES = [("desktop", "Windows", "Chrome"), ("mobile", "iOS", "Safari"),
-           ("desktop", "Mac OS X", "Firefox"), ("tablet", "Android", "Chrome"), ("", "", "")]
+DEVICES = [
+    ("desktop", "Windows", "Chrome"),
+    ("mobile", "iOS", "Safari"),
+    ("desktop", "Mac OS X", "Firefox"),
+    ("tablet", "Android", "Chrome"),
+    ("", "", ""),
+]
 SOURCES = ["linkedin", "newsletter", "", "partner-42", "google"]
 
 
@@ -75,29 +80,54 @@ class WebinarFuelSimulator(PlatformSimulator):
                 when = base + timedelta(days=2 * slot_index, hours=rnd.randint(0, 8))
                 if upcoming and slot_index == slot_count - 1:
                     when = now + timedelta(days=3, hours=rnd.randint(1, 5))
-                slots.append({"id": self._id("slot"),
-                              "scheduled_at": when.replace(minute=0, second=0)})
+                slots.append(
+                    {"id": self._id("slot"), "scheduled_at": when.replace(minute=0, second=0)}
+                )
             webinar = {
                 "id": self._id("webinar"),
-                "name": rnd.choice(["Scaling Pipelines", "Q3 Product Tour", "Données & IA",
-                                    "Kundenforum", "ウェビナー入門", "Zero-ETL in Practice"])
+                "name": rnd.choice(
+                    [
+                        "Scaling Pipelines",
+                        "Q3 Product Tour",
+                        "Données & IA",
+                        "Kundenforum",
+                        "ウェビナー入門",
+                        "Zero-ETL in Practice",
+                    ]
+                )
                 + f" #{index + 1}",
                 "description": "" if index % 3 == 0 else f"Session {index + 1} — with Q&A.\n",
                 "time_zone": TIME_ZONES[index % len(TIME_ZONES)],
                 "recurring": recurring,
                 "state": "ready",
                 "slots": slots,
-                "hosts": [{"email": f"host{index}@example.com", "first_name": "Hana",
-                           "last_name": "Host", "bio": "", "organizer": True,
-                           "avatar_url": None}],
+                "hosts": [
+                    {
+                        "email": f"host{index}@example.com",
+                        "first_name": "Hana",
+                        "last_name": "Host",
+                        "bio": "",
+                        "organizer": True,
+                        "avatar_url": None,
+                    }
+                ],
             }
             self.webinars.append(webinar)
             for _ in range(count):
                 self._register(webinar, rnd.choice(slots)["scheduled_at"])
         # A draft webinar: the API lists only webinars in ready state.
-        self.webinars.append({"id": self._id("webinar"), "name": "Draft (not ready)",
-                              "description": "", "time_zone": "UTC", "recurring": False,
-                              "state": "draft", "slots": [], "hosts": []})
+        self.webinars.append(
+            {
+                "id": self._id("webinar"),
+                "name": "Draft (not ready)",
+                "description": "",
+                "time_zone": "UTC",
+                "recurring": False,
+                "state": "draft",
+                "slots": [],
+                "hosts": [],
+            }
+        )
 
     def _register(
         self, webinar: dict[str, t.Any], when: datetime, attended: bool | None = None
@@ -115,8 +145,10 @@ class WebinarFuelSimulator(PlatformSimulator):
             "last_name": last if rnd.random() > 0.05 else "",
             "phone": rnd.choice(["+1 512 555 0100", "", "+49 30 1234567"]),
             "tags": rnd.sample(["vip", "customer", "trial", "émigré"], rnd.randint(0, 2)),
-            "custom_fields": {"Company": rnd.choice(COMPANIES),
-                              "Do you like webinars": rnd.choice(["Yes", "No", ""])},
+            "custom_fields": {
+                "Company": rnd.choice(COMPANIES),
+                "Do you like webinars": rnd.choice(["Yes", "No", ""]),
+            },
             "created_at": utc(created),
             "updated_at": utc(created),
         }
@@ -158,8 +190,11 @@ class WebinarFuelSimulator(PlatformSimulator):
             "join_url": f"https://event.webinarfuel.com/join/{cid}",
             "replay_url": f"https://event.webinarfuel.com/replay/{cid}",
             "encore_url": "",
-            "calendar_urls": {"ics": f"https://event.webinarfuel.com/ics/{cid}",
-                              "google": "", "vcs": ""},
+            "calendar_urls": {
+                "ics": f"https://event.webinarfuel.com/ics/{cid}",
+                "google": "",
+                "vcs": "",
+            },
             "source": rnd.choice(SOURCES),
             "referrer": rnd.choice(["https://www.linkedin.com/", "", "https://example.com/blog"]),
             "utm_source": rnd.choice(["linkedin", "", "newsletter"]),
@@ -217,8 +252,11 @@ class WebinarFuelSimulator(PlatformSimulator):
             return Response.json(
                 {"error": "Too Many Requests"},
                 status=429,
-                **{"RateLimit-Limit": str(self.limit.calls), "RateLimit-Reset": str(reset),
-                   "Retry-After": str(max(1, math.ceil(wait)))},
+                **{
+                    "RateLimit-Limit": str(self.limit.calls),
+                    "RateLimit-Reset": str(reset),
+                    "Retry-After": str(max(1, math.ceil(wait))),
+                },
             )
         if request.method != "GET":
             return Response.json({"error": "Method Not Allowed"}, status=405)
@@ -276,7 +314,8 @@ class WebinarFuelSimulator(PlatformSimulator):
                 except ValueError:
                     return Response.json({"error": f"{name} must be ISO 8601"}, status=400)
                 rows = [
-                    s for s in rows
+                    s
+                    for s in rows
                     if sign * (_parse_iso(s["scheduled_at"]) - bound).total_seconds() >= 0
                 ]
         return self._page(request, "sessions", rows)
@@ -296,8 +335,12 @@ class WebinarFuelSimulator(PlatformSimulator):
             return Response.json({"error": "per_page must be between 1 and 50"}, status=400)
         total_pages = max(1, math.ceil(len(rows) / per_page))
         items = rows[(page - 1) * per_page : page * per_page]
-        meta = {"page": page, "per_page": per_page, "total_items": len(rows),
-                "total_pages": total_pages}
+        meta = {
+            "page": page,
+            "per_page": per_page,
+            "total_items": len(rows),
+            "total_pages": total_pages,
+        }
         return Response.json({name: items, "meta": meta})
 
     # ------------------------------------------------------------------- test hooks
@@ -315,23 +358,30 @@ class WebinarFuelSimulator(PlatformSimulator):
             if webinar is None:
                 raise KeyError(f"webinar {payload['webinar_id']}")
             # Default: an instant session that starts as the person registers.
-            when = _parse_iso(payload["scheduled_at"]) if payload.get("scheduled_at") else (
-                datetime.now(timezone.utc).replace(microsecond=0))
-            added = [self._register(webinar, when, payload.get("attended"))
-                     for _ in range(int(payload.get("count", 1)))]
+            when = (
+                _parse_iso(payload["scheduled_at"])
+                if payload.get("scheduled_at")
+                else (datetime.now(timezone.utc).replace(microsecond=0))
+            )
+            added = [
+                self._register(webinar, when, payload.get("attended"))
+                for _ in range(int(payload.get("count", 1)))
+            ]
             return {"registrant_ids": [r["id"] for r in added]}
         if action == "attend":
             session = next(s for s in self.sessions if s["cid"] == int(payload["cid"]))
-            session.update(attended=True, canceled=False,
-                           attended_time=int(payload.get("attended_time", 600)))
+            session.update(
+                attended=True, canceled=False, attended_time=int(payload.get("attended_time", 600))
+            )
             return {"cid": session["cid"]}
         raise KeyError(action)
 
     def dataset(self) -> dict[str, t.Any]:  # noqa: D102
         request = Request("GET", "/", {"exact_recurring_dates": ["true"]}, {})
         return {
-            "webinars": [self._webinar_json(w, request) | {"state": w["state"]}
-                         for w in self.webinars],
+            "webinars": [
+                self._webinar_json(w, request) | {"state": w["state"]} for w in self.webinars
+            ],
             "registrants": self.registrants,
             "sessions": self.sessions,
         }
