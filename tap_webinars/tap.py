@@ -11,6 +11,7 @@ from functools import cached_property
 
 from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers.capabilities import CapabilitiesEnum, TapCapabilities
 from typing_extensions import override
 
 from tap_webinars import redaction
@@ -27,6 +28,11 @@ class TapWebinars(Tap):
     name = "tap-webinars"
     package_name = "tap-webinars"
     config_jsonschema = CONFIG_SCHEMA
+    # The SDK's list minus activate-version: children send only changed events, so a table
+    # version switch would make targets delete every other event's rows; it is never emitted.
+    capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
+        c for c in Tap.capabilities if c != TapCapabilities.ACTIVATE_VERSION
+    ]
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         redaction.install()
@@ -39,8 +45,10 @@ class TapWebinars(Tap):
         # Our check first: it names the key in one line (SettingsError) and knows what each
         # platform requires; the SDK's JSON Schema pass then finds nothing left to report.
         if raise_errors:
-            Settings.from_config(self._config)
+            adapter_class(Settings.from_config(self._config).platform)
         return super()._validate_config(raise_errors=raise_errors)
+
+
 
     @cached_property
     def settings(self) -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from tap_webinars.errors import SettingsError
 from tap_webinars.platforms.base import PlatformAdapter
 
 # platform setting -> "module:Class"; imported on demand so one platform's parser
@@ -17,7 +18,13 @@ ADAPTERS = {
 
 
 def adapter_class(platform: str) -> type[PlatformAdapter]:
-    """Return the adapter class for *platform* (a validated setting)."""
+    """Return the adapter class for *platform*, or raise SettingsError if this build has none."""
     module_name, class_name = ADAPTERS[platform].split(":")
-    adapter: type[PlatformAdapter] = getattr(importlib.import_module(module_name), class_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name != module_name:
+            raise
+        raise SettingsError("platform", f"'{platform}' is not supported by this version") from None
+    adapter: type[PlatformAdapter] = getattr(module, class_name)
     return adapter
