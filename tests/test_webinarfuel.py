@@ -343,3 +343,19 @@ def test_event_ids_limit_the_sync(sandbox: SandboxProcess) -> None:
     assert {r["event_id"] for r in run.records("registrant_sessions")} == {chosen}
     windowed = [r for r in sandbox.requests("webinarfuel") if r["path"] == "/registrant_sessions"]
     assert {r["query"]["webinar_id"] for r in windowed} == {chosen}
+
+
+def test_output_order_does_not_depend_on_concurrency(sandbox: SandboxProcess) -> None:
+    sandbox.configure(latency_ms=20)  # enough for parallel fetches to finish out of order
+    serial = run_tap(wf_config(sandbox, max_concurrency=1))
+    parallel = run_tap(wf_config(sandbox, max_concurrency=8))
+    assert serial.returncode == parallel.returncode == 0
+
+    def shape(run: t.Any) -> list[tuple[str, t.Any]]:
+        return [
+            (m["stream"], without_bookmark([m["record"]])[0])
+            for m in run.messages
+            if m["type"] == "RECORD"
+        ]
+
+    assert shape(parallel) == shape(serial)
