@@ -10,5 +10,6 @@ TestWebinarFuelTap = sdk_test_class(
         "webinarfuel_api_key": "wf-sandbox-key",
         "api_url": _sandbox.api_url("webinarfuel"),
         "start_date": "2020-01-01T00:00:00Z",
-    }
+    },
+    empty_streams=["survey_responses", "questions"],  # not in WebinarFuel's API
 )

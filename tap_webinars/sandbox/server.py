@@ -151,6 +151,9 @@ class Sandbox:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as separate writes: with Nagle on, each keep-alive response
+    # waited ~40 ms for the client's delayed ACK, which swamped the latency being simulated.
+    disable_nagle_algorithm = True
     sandbox: Sandbox
 
     def _serve(self) -> None:

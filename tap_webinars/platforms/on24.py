@@ -1,0 +1,699 @@
+"""ON24 (reference: on24-rest-api-overview.txt, on24-openapi.json, on24-act-on-integration.txt).
+
+The ON24 part of reference/README.md settles the envelopes, keys and the rate-limit signal.
+
+Hosts: `https://api.on24.com` (NA) and `https://api.eu.on24.com` (EU), or `api_url`; every path is
+`/v2/client/{clientId}/...`, authenticated by the `accessTokenKey` / `accessTokenSecret` headers.
+
+Endpoints, as data (below): the event listing, one event, and per event its registrants,
+attendees (with their questions, polls, surveys and resources nested), viewing sessions, and the
+survey and poll catalogs. Paging: `pageOffset` from 0 and `itemsPerPage`, until the envelope's
+total is reached. Limits: date ranges span at most six months; no published call limit, and a
+rate limit comes back as HTTP 403 "You have reached the maximum number of calls" (or 429).
+
+Change detection: an event's `lastupdated` moves with every registration, view and answer (2-12 h
+late). The first run lists `dateFilterMode=updated` in six-month windows from `start_date`;
+later runs list only from the latest bookmark minus the lookback. The engine reads events
+oldest activity first, so that window always covers any event a killed run did not finish.
+
+Per changed event: registrants and attendees in full (status and totals need all of them), the
+viewing sessions since the event's bookmark minus the lookback (sessions never change once
+over), and the survey / poll catalogs only when answers need their question types. One attendee
+read feeds viewers, survey_responses and questions.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import requests
+
+from tap_webinars import normalize as n
+from tap_webinars.errors import PayloadError, RequestFailedError
+from tap_webinars.http import HttpPolicy
+from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
+
+REGION_HOSTS = {"na": "https://api.on24.com", "eu": "https://api.eu.on24.com"}
+MAX_RANGE_MONTHS = 6  # overview: "the data can only be pulled 6 months at a time"
+PAGE_SIZE = 100  # the documented default of itemsPerPage
+# The API's dates are days in Pacific time ("All dates and times are in Pacific Time"); a day
+# of margin on either side covers any doubt about the zone a query day is read in.
+PACIFIC = ZoneInfo("America/Los_Angeles")
+DAY_MARGIN = timedelta(days=1)
+RATE_LIMIT_TEXT = "maximum number of calls"
+MAX_PAGES = 100_000  # a guard against an envelope whose total never comes
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A paged ON24 envelope: where its items and their total are."""
+
+    path: str  # under /v2/client/{clientId}
+    items: str
+    total: str
+
+
+EVENTS = Collection("/event", "events", "totalevents")
+REGISTRANTS = Collection("/event/{event_id}/registrant", "registrants", "totalregistrants")
+ATTENDEES = Collection("/event/{event_id}/attendee", "attendees", "totalattendees")
+SESSIONS = Collection(
+    "/event/{event_id}/attendeesession", "attendeesession", "totalattendeesessions"
+)
+EVENT_PATH = "/event/{event_id}"
+SURVEYS_PATH = "/event/{event_id}/survey"
+POLLS_PATH = "/event/{event_id}/poll"
+# Deleted and forgotten users are returned only when asked for; the tap keeps them.
+EVERY_USER = {"userStatus": "any"}
+
+
+def _answer_list(value: t.Any) -> list[str] | None:
+    """ON24 sends answers as a list; a single string counts as one answer."""
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    answers = [a for a in (n.text(i) for i in items) if a is not None]
+    return answers or None
+
+
+EVENT_FIELDS: n.FieldMap = {
+    "eventid": ("event_id", n.identifier),
+    "description": ("title", n.text),  # ON24 calls the event's title "description"
+    "promotionalsummary": ("description", n.text),
+    "eventtype": ("event_type", n.text),
+    "displaytimezonecd": ("time_zone", n.text),
+    "goodafter": ("scheduled_start_at", n.timestamp),
+    "livestart": ("live_start_at", n.timestamp),
+    "liveend": ("live_end_at", n.timestamp),
+    "archivestart": ("on_demand_start_at", n.timestamp),
+    "archiveend": ("on_demand_end_at", n.timestamp),
+    "createtimestamp": ("created_at", n.timestamp),
+    "lastmodified": ("updated_at", n.timestamp),
+    "lastupdated": ("last_activity_at", n.timestamp),
+    "iseliteexpired": ("is_expired", n.boolean),
+    "audienceurl": ("registration_url", n.text),
+    "category": ("category", n.text),
+    "tags": ("tags", n.string_list),
+}
+EVENT_ANALYTICS_FIELDS: n.FieldMap = {
+    "totalregistrants": ("registrant_count", n.integer),
+    "totalattendees": ("attendee_count", n.integer),
+    "liveattendees": ("live_attendee_count", n.integer),
+    "ondemandattendees": ("on_demand_attendee_count", n.integer),
+    "noshowcount": ("no_show_count", n.integer),
+}
+# Act-On integration: partner ref is the lead source; std1..std10 are the custom questions.
+REGISTRANT_FIELDS: n.FieldMap = {
+    "eventuserid": ("registrant_id", n.identifier),
+    "email": ("email", n.text),
+    "firstname": ("first_name", n.text),
+    "lastname": ("last_name", n.text),
+    "company": ("company", n.text),
+    "jobtitle": ("job_title", n.text),
+    "workphone": ("phone", n.text),
+    "addressstreet1": ("address_1", n.text),
+    "addressstreet2": ("address_2", n.text),
+    "city": ("city", n.text),
+    "state": ("state", n.text),
+    "zip": ("postal_code", n.text),
+    "country": ("country", n.text),
+    "companysize": ("company_size", n.text),
+    "companyindustry": ("industry", n.text),
+    "jobfunction": ("job_function", n.text),
+    "partnerref": ("source", n.text),
+    "utmsource": ("utm_source", n.text),
+    "utmmedium": ("utm_medium", n.text),
+    "utmcampaign": ("utm_campaign", n.text),
+    "utmterm": ("utm_term", n.text),
+    "utmcontent": ("utm_content", n.text),
+    "createtimestamp": ("registered_at", n.timestamp),
+    "lastactivity": ("updated_at", n.timestamp),
+}
+CUSTOM_FIELDS = tuple(f"std{i}" for i in range(1, 11))
+# Act-On: live and archive duration, engagement score, poll / question / survey counts,
+# resources viewed. Minutes become seconds.
+VIEWER_FIELDS: n.FieldMap = {
+    "eventuserid": ("registrant_id", n.identifier),
+    "email": ("email", n.text),
+    "engagementscore": ("engagement_score", n.number),
+    "liveminutes": ("live_seconds", n.seconds_from_minutes),
+    "archiveminutes": ("on_demand_seconds", n.seconds_from_minutes),
+    "liveviewed": ("live_session_count", n.integer),
+    "archiveviewed": ("on_demand_session_count", n.integer),
+    "askedquestions": ("question_count", n.integer),
+    "answeredpolls": ("poll_response_count", n.integer),
+    "answeredsurveys": ("survey_response_count", n.integer),
+    "resourcesdownloaded": ("resource_view_count", n.integer),
+}
+# Nested lists of an attendee that other streams take.
+ATTENDEE_CHILDREN = ("questions", "polls", "surveys")
+QUESTION_FIELDS: n.FieldMap = {
+    "questionid": ("question_id", n.identifier),
+    "createtimestamp": ("asked_at", n.timestamp),
+    "content": ("question", n.text),
+}
+PRESENTER_ANSWER_FIELDS: n.FieldMap = {
+    "createtimestamp": ("answered_at", n.timestamp),
+    "content": ("answer", n.text),
+}
+SURVEY_ANSWER_FIELDS: n.FieldMap = {
+    "surveyquestionid": ("question_id", n.identifier),
+    "surveyquestion": ("question", n.text),
+    "surveyanswers": ("answers", _answer_list),
+}
+POLL_ANSWER_FIELDS: n.FieldMap = {
+    "pollid": ("survey_id", n.identifier),
+    "pollquestionid": ("question_id", n.identifier),
+    "pollquestion": ("question", n.text),
+    "pollanswers": ("answers", _answer_list),
+    "pollsubmittedtimestamp": ("submitted_at", n.timestamp),
+}
+SESSION_FIELDS: n.FieldMap = {
+    "id": ("session_id", n.identifier),
+    "email": ("email", n.text),
+    "duration": ("duration_seconds", n.seconds_from_clock),
+    "starttime": ("started_at", n.timestamp),
+    "endtime": ("ended_at", n.timestamp),
+    "mediastream": ("media", n.text),
+    "os": ("os", n.text),
+    "browser": ("browser", n.text),
+}
+SESSION_TYPES = {
+    "live": "live",
+    "archived": "on_demand",
+    "ondemand": "on_demand",
+    "on demand": "on_demand",
+    "simulive": "simlive",
+}
+# `answer` is the platform's answer list as one string; `answers` keeps the list itself.
+ANSWER_SEPARATOR = "; "
+
+
+class On24Adapter(PlatformAdapter):
+    """ON24 Elite: events, registrants, attendees with engagement, viewing sessions."""
+
+    name = "on24"
+    # No published limit: let max_concurrency govern, the 403 signal paces us down.
+    max_parallel_events = 8
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = str(self.settings.get("on24_region", "na")).lower()
+        host = self.settings.api_url or REGION_HOSTS.get(region, REGION_HOSTS["na"])
+        self.client_id = str(self.settings.get("on24_client_id")).strip()
+        self.base_url = f"{host}/v2/client/{self.client_id}"
+
+    def http_policy(self) -> HttpPolicy:  # noqa: D102
+        return HttpPolicy(
+            platform=self.name,
+            credential_keys=(
+                "on24_client_id",
+                "on24_access_token_key",
+                "on24_access_token_secret",
+            ),
+            is_rate_limited=is_rate_limited,
+            default_headers={
+                "accessTokenKey": str(self.settings.get("on24_access_token_key")),
+                "accessTokenSecret": str(self.settings.get("on24_access_token_secret")),
+                "Accept": "application/json",
+            },
+        )
+
+    def check(self) -> None:  # noqa: D102
+        today = n.utc_now().astimezone(PACIFIC).date()
+        self.get(
+            EVENTS.path,
+            {
+                "startDate": str(today - timedelta(days=7)),
+                "endDate": str(today),
+                "pageOffset": 0,
+                "itemsPerPage": 1,
+            },
+        )
+
+    # ------------------------------------------------------------------ the listing
+
+    def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:
+        """Events with activity since `start_date` (first run) or the latest bookmark."""
+        if self.settings.event_ids is not None:
+            refs = (self._event_by_id(e) for e in sorted(self.settings.event_ids))
+            return [ref for ref in refs if ref is not None]
+        now = n.utc_now()
+        start = self.settings.start_date
+        if bookmarks:
+            start = max(start, max(bookmarks.values()) - self.settings.lookback)
+        end = min(self.settings.end_date or now, now)
+        listed: dict[str, EventRef] = {}
+        for first, last in date_windows(
+            _pacific_day(start) - DAY_MARGIN, _pacific_day(end) + DAY_MARGIN
+        ):
+            params = {"dateFilterMode": "updated", "startDate": str(first), "endDate": str(last)}
+            for event in self.paged(EVENTS, params):
+                ref = self._ref(event)
+                listed[ref.event_id] = ref  # activity during the walk: the later window wins
+        return list(listed.values())
+
+    def _event_by_id(self, event_id: str) -> EventRef | None:
+        try:
+            event = self.get(EVENT_PATH.format(event_id=event_id))
+        except RequestFailedError as error:
+            if "HTTP 404" not in str(error):
+                raise
+            self.logger.warning("on24: event %s does not exist; skipping it", event_id)
+            return None
+        return self._ref(event)
+
+    def _ref(self, event: dict[str, t.Any]) -> EventRef:
+        endpoint = self.base_url + EVENTS.path
+        if n.identifier(event.get("eventid")) is None:
+            raise PayloadError(endpoint, "an event has no 'eventid'")
+        try:
+            marker = n.timestamp(event.get("lastupdated"))
+        except ValueError as error:
+            raise PayloadError(
+                endpoint, f"event {event['eventid']}: lastupdated: {error}"
+            ) from None
+        return EventRef(
+            str(n.identifier(event["eventid"])),
+            marker=n.parse_timestamp(marker) if marker else None,
+            listing=event,
+        )
+
+    # ------------------------------------------------------------------- one event
+
+    def fetch_event(  # noqa: D102
+        self, ref: EventRef, window: Window, wanted: frozenset[str]
+    ) -> EventBundle:
+        bundle = EventBundle(event=self.event_record(ref.listing))
+        if not wanted:
+            return bundle
+        event_id = ref.event_id
+        reader = AttendeeReader(self, event_id, wanted)
+        for attendee in self.paged(ATTENDEES, EVERY_USER, event_id=event_id):
+            reader.read(attendee, bundle)
+        if "registrants" in wanted:
+            for registrant in self.paged(REGISTRANTS, EVERY_USER, event_id=event_id):
+                record = self.registrant_record(event_id, registrant, reader.attended)
+                if record["email"]:  # forgotten users have none
+                    reader.known_emails.setdefault(record["email"].lower(), record["registrant_id"])
+                bundle.add("registrants", record)
+        if "registrant_sessions" in wanted:
+            params: dict[str, t.Any] = {}
+            if window.since is not None:  # sessions never change once over: read new ones only
+                params["startDate"] = str(_pacific_day(window.start) - DAY_MARGIN)
+            for session in self.paged(SESSIONS, params, event_id=event_id):
+                bundle.add("registrant_sessions", self.session_record(event_id, session, reader))
+        return bundle
+
+    # ------------------------------------------------------------------------ HTTP
+
+    def get(self, path: str, params: t.Mapping[str, t.Any] | None = None) -> dict[str, t.Any]:
+        """GET one resource under the client and check it is a JSON object."""
+        url = self.base_url + path
+        body = self.http.get_json(url, params=dict(params or {}))
+        if not isinstance(body, dict):
+            raise PayloadError(url, "expected a JSON object")
+        return body
+
+    def paged(
+        self, collection: Collection, params: t.Mapping[str, t.Any], **path_args: str
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """Every item of an envelope, page by page until its total is reached."""
+        path = collection.path.format(**path_args)
+        endpoint = self.base_url + path
+        seen = 0
+        previous_first: t.Any = None
+        for page in range(MAX_PAGES):
+            body = self.get(path, {**params, "pageOffset": page, "itemsPerPage": PAGE_SIZE})
+            try:
+                total = n.integer(body.get(collection.total))
+            except ValueError:
+                total = None
+            if total is None:
+                raise PayloadError(endpoint, f"no '{collection.total}' in the envelope")
+            items = body.get(collection.items, [] if total == 0 else None)
+            if not isinstance(items, list):
+                raise PayloadError(endpoint, f"expected a '{collection.items}' list")
+            if items and items[0] == previous_first:
+                raise PayloadError(
+                    endpoint, f"page {page} repeats page {page - 1}: the API ignored pageOffset"
+                )
+            previous_first = items[0] if items else None
+            for item in items:
+                if not isinstance(item, dict):
+                    raise PayloadError(endpoint, f"a '{collection.items}' item is not an object")
+                yield item
+            seen += len(items)
+            if seen >= total:
+                return
+            if not items:
+                self.logger.warning(
+                    "on24: %s listed %d of the %d items its envelope announced (the data "
+                    "changed while paging); the next run reads the event again",
+                    path,
+                    seen,
+                    total,
+                )
+                return
+        raise PayloadError(endpoint, f"still paging after {MAX_PAGES} pages")
+
+    # --------------------------------------------------------------------- mapping
+
+    def event_record(self, event: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """The unified events record of a listed (or directly read) event."""
+        endpoint = self.base_url + EVENTS.path
+        columns, extra = _mapped(endpoint, event, EVENT_FIELDS, consumed=("eventanalytics",))
+        analytics = event.get("eventanalytics") or {}
+        if not isinstance(analytics, dict):
+            raise PayloadError(endpoint, "eventanalytics is not an object")
+        counts, rest = _mapped(endpoint, analytics, EVENT_ANALYTICS_FIELDS)
+        if rest:
+            extra["eventanalytics"] = rest
+        if counts.get("no_show_count") is None and counts.get("registrant_count") is not None:
+            # ON24's own definition (/event/{id}): totalregistrants - totalattendees.
+            counts["no_show_count"] = counts["registrant_count"] - (
+                counts.get("attendee_count") or 0
+            )
+        start, minutes = (
+            columns.get("scheduled_start_at"),
+            n.number(event.get("scheduledeventduration")),
+        )
+        end = None
+        if start and minutes is not None:
+            end = n.format_timestamp(n.parse_timestamp(start) + timedelta(minutes=minutes))
+        return self.record(
+            str(columns.pop("event_id")), **columns, **counts, scheduled_end_at=end, extra=extra
+        )
+
+    def registrant_record(
+        self, event_id: str, registrant: t.Mapping[str, t.Any], attended: set[str]
+    ) -> dict[str, t.Any]:
+        """A registrant with the Act-On fields, custom (std) answers and status."""
+        endpoint = self.base_url + REGISTRANTS.path.format(event_id=event_id)
+        columns, extra = _mapped(
+            endpoint,
+            registrant,
+            REGISTRANT_FIELDS,
+            consumed=("eventid", "userstatus", *CUSTOM_FIELDS),
+        )
+        if columns.get("registrant_id") is None:
+            raise PayloadError(endpoint, "a registrant has no 'eventuserid'")
+        custom = {k: v for k in CUSTOM_FIELDS if (v := n.text(registrant.get(k))) is not None}
+        did_attend = columns["registrant_id"] in attended
+        return self.record(
+            event_id,
+            **columns,
+            status=registrant_status(registrant.get("userstatus"), did_attend),
+            attended=did_attend,
+            custom_fields=custom or None,
+            extra=extra,
+        )
+
+    def session_record(
+        self, event_id: str, session: t.Mapping[str, t.Any], reader: AttendeeReader
+    ) -> dict[str, t.Any]:
+        """A viewing session; ON24 names its viewer by email, so the id comes from attendees."""
+        endpoint = self.base_url + SESSIONS.path.format(event_id=event_id)
+        columns, extra = _mapped(endpoint, session, SESSION_FIELDS, consumed=("usage",))
+        usage = n.text(session.get("usage"))
+        session_type = SESSION_TYPES.get((usage or "").lower(), "other")
+        if session_type == "other":
+            extra["usage"] = session.get("usage")
+        if columns.get("session_id") is None:
+            columns["session_id"] = n.stable_id(
+                event_id, columns.get("email"), columns.get("started_at")
+            )
+        return self.record(
+            event_id,
+            **columns,
+            registrant_id=reader.registrant_of(session),
+            session_type=session_type,
+            attended=True,
+            extra=extra,
+        )
+
+
+@dataclass
+class SurveyCatalog:
+    """What /survey adds to an attendee's answers: survey codes and question types."""
+
+    codes: dict[str, str | None] = field(default_factory=dict)  # surveyid -> surveycode
+    types: dict[str, str | None] = field(default_factory=dict)  # questionid -> questiontype
+
+
+class AttendeeReader:
+    """Turns each attendee of one event into its viewer, answers and questions as it is read.
+
+    Attendees stream through page by page; what later reads need (who attended, whose email is
+    whose) is kept as ids only. The survey and poll catalogs, which add question types, are
+    read once, at the first answer that needs them.
+    """
+
+    def __init__(self, adapter: On24Adapter, event_id: str, wanted: frozenset[str]) -> None:
+        self.adapter = adapter
+        self.event_id = event_id
+        self.wanted = wanted
+        self.endpoint = adapter.base_url + ATTENDEES.path.format(event_id=event_id)
+        self.attended: set[str] = set()
+        self.known_emails: dict[str, str] = {}
+        self._external_ids: dict[str, str | None] = {}
+        self._surveys: SurveyCatalog | None = None
+        self._polls: dict[str, dict[str, t.Any]] | None = None
+
+    def read(self, attendee: dict[str, t.Any], bundle: EventBundle) -> None:
+        """Add the records one attendee yields to *bundle*."""
+        adapter = self.adapter
+        columns, extra = _mapped(self.endpoint, attendee, VIEWER_FIELDS, consumed=ATTENDEE_CHILDREN)
+        registrant_id = columns.get("registrant_id")
+        if registrant_id is None:
+            raise PayloadError(self.endpoint, "an attendee has no 'eventuserid'")
+        self.attended.add(registrant_id)
+        email = columns.get("email")
+        if email:
+            self.known_emails[email.lower()] = registrant_id
+        external = n.text(attendee.get("exteventusercd"))
+        if external:  # a fallback key for sessions, used only while it is unambiguous
+            clash = self._external_ids.get(external, registrant_id) != registrant_id
+            self._external_ids[external] = None if clash else registrant_id
+        if "viewers" in self.wanted:
+            bundle.add(
+                "viewers",
+                adapter.record(
+                    self.event_id, **self.viewer_columns(attendee, columns), extra=extra
+                ),
+            )
+        if "survey_responses" in self.wanted:
+            for record in self.answers(attendee, registrant_id, email):
+                bundle.add("survey_responses", record)
+        if "questions" in self.wanted:
+            for question in _list(self.endpoint, attendee, "questions"):
+                bundle.add("questions", self.question_record(question, registrant_id, email))
+
+    def viewer_columns(
+        self, attendee: t.Mapping[str, t.Any], columns: dict[str, t.Any]
+    ) -> dict[str, t.Any]:
+        """Viewing totals: ON24 splits live and archive (on-demand) viewing."""
+        try:
+            starts = [
+                n.timestamp(attendee.get(k)) for k in ("firstliveactivity", "firstarchiveactivity")
+            ]
+            ends = [
+                n.timestamp(attendee.get(k)) for k in ("lastliveactivity", "lastarchiveactivity")
+            ]
+        except ValueError as error:
+            raise PayloadError(self.endpoint, f"attendee activity: {error}") from None
+        first = min((n.parse_timestamp(s) for s in starts if s), default=None)
+        last = max((n.parse_timestamp(e) for e in ends if e), default=None)
+        seconds = [columns.get("live_seconds"), columns.get("on_demand_seconds")]
+        known = [s for s in seconds if s is not None]
+        return {
+            **columns,
+            "first_viewed_at": n.format_timestamp(first) if first else None,
+            "last_viewed_at": n.format_timestamp(last) if last else None,
+            "total_seconds": sum(known) if known else None,
+            "updated_at": n.format_timestamp(last) if last else None,
+        }
+
+    def answers(
+        self, attendee: t.Mapping[str, t.Any], registrant_id: str, email: str | None
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """One record per survey question answered and per poll answered."""
+        for survey in _list(self.endpoint, attendee, "surveys"):
+            survey_id = n.identifier(survey.get("surveyid"))
+            submitted = _timestamp(self.endpoint, survey.get("surveysubmittedtimestamp"))
+            survey_extra = {
+                k: v
+                for k, v in survey.items()
+                if k not in ("surveyid", "surveysubmittedtimestamp", "surveyquestions")
+            }
+            for answer in _list(self.endpoint, survey, "surveyquestions"):
+                columns, extra = _mapped(self.endpoint, answer, SURVEY_ANSWER_FIELDS)
+                catalog = self.survey_catalog()
+                yield self.answer_record(
+                    "survey",
+                    columns,
+                    {**survey_extra, **extra},
+                    registrant_id,
+                    email,
+                    survey_id=survey_id,
+                    submitted_at=submitted,
+                    survey_name=catalog.codes.get(survey_id or ""),
+                    question_type=catalog.types.get(columns.get("question_id") or ""),
+                )
+        for poll in _list(self.endpoint, attendee, "polls"):
+            columns, extra = _mapped(self.endpoint, poll, POLL_ANSWER_FIELDS)
+            poll_type = n.text(self.poll(columns.get("survey_id")).get("polltype"))
+            yield self.answer_record(
+                "poll", columns, extra, registrant_id, email, question_type=poll_type
+            )
+
+    def answer_record(
+        self,
+        kind: str,
+        columns: dict[str, t.Any],
+        extra: dict[str, t.Any],
+        registrant_id: str,
+        email: str | None,
+        **more: t.Any,
+    ) -> dict[str, t.Any]:
+        """A survey_responses record; ON24 gives answers no id, so the id is their key's hash."""
+        columns = {**columns, **more}
+        answers = columns.get("answers")
+        return self.adapter.record(
+            self.event_id,
+            **columns,
+            response_id=n.stable_id(
+                self.event_id,
+                registrant_id,
+                kind,
+                columns.get("survey_id"),
+                columns.get("question_id"),
+                None if columns.get("question_id") else columns.get("question"),
+            ),
+            registrant_id=registrant_id,
+            email=email,
+            kind=kind,
+            answer=ANSWER_SEPARATOR.join(answers) if answers else None,
+            extra=extra,
+        )
+
+    def question_record(
+        self, question: dict[str, t.Any], registrant_id: str, email: str | None
+    ) -> dict[str, t.Any]:
+        """A Q&A question with the presenter's answer, when there is one."""
+        columns, extra = _mapped(self.endpoint, question, QUESTION_FIELDS, consumed=("answer",))
+        answer = question.get("answer") or {}
+        if not isinstance(answer, dict):
+            raise PayloadError(self.endpoint, "a question's 'answer' is not an object")
+        answered, answer_extra = _mapped(self.endpoint, answer, PRESENTER_ANSWER_FIELDS)
+        if answer_extra:
+            extra["answer"] = answer_extra
+        if columns.get("question_id") is None:
+            columns["question_id"] = n.stable_id(
+                self.event_id, registrant_id, columns.get("asked_at"), columns.get("question")
+            )
+        return self.adapter.record(
+            self.event_id,
+            **columns,
+            answer=answered.get("answer"),
+            answered_at=answered.get("answered_at"),
+            registrant_id=registrant_id,
+            email=email,
+            extra=extra,
+        )
+
+    def survey_catalog(self) -> SurveyCatalog:
+        """Question types and survey codes of this event's surveys; read once, when needed."""
+        if self._surveys is None:
+            path = SURVEYS_PATH.format(event_id=self.event_id)
+            endpoint = self.adapter.base_url + path
+            self._surveys = SurveyCatalog()
+            for survey in _list(endpoint, self.adapter.get(path), "surveys"):
+                survey_id = n.identifier(survey.get("surveyid"))
+                if survey_id is not None:
+                    self._surveys.codes[survey_id] = n.text(survey.get("surveycode"))
+                for entry in _list(endpoint, survey, "surveyquestions"):
+                    question_id = n.identifier(entry.get("questionid"))
+                    if question_id is not None:
+                        self._surveys.types[question_id] = n.text(entry.get("questiontype"))
+        return self._surveys
+
+    def poll(self, poll_id: str | None) -> dict[str, t.Any]:
+        """The catalog entry of a poll (its type); read once per event."""
+        if self._polls is None:
+            path = POLLS_PATH.format(event_id=self.event_id)
+            polls = _list(self.adapter.base_url + path, self.adapter.get(path), "polls")
+            self._polls = {str(n.identifier(p.get("pollid"))): p for p in polls}
+        return self._polls.get(poll_id or "", {})
+
+    def registrant_of(self, session: t.Mapping[str, t.Any]) -> str | None:
+        """The registrant a viewing session belongs to: by email, else by external id."""
+        email = n.text(session.get("email"))
+        if email and email.lower() in self.known_emails:
+            return self.known_emails[email.lower()]
+        external = n.text(session.get("exteventusercd"))
+        return self._external_ids.get(external) if external else None
+
+
+def is_rate_limited(response: requests.Response) -> bool:
+    """ON24 signals its rate limit as HTTP 403 "You have reached the maximum number of calls"."""
+    return response.status_code == 403 and RATE_LIMIT_TEXT in response.text.lower()
+
+
+def registrant_status(user_status: t.Any, attended: bool) -> str:
+    """Act-On's registered / attended; soft-deleted and forgotten users keep that status."""
+    status = (n.text(user_status) or "active").lower()
+    if status != "active":
+        return status
+    return "attended" if attended else "registered"
+
+
+def date_windows(first: date, last: date) -> t.Iterator[tuple[date, date]]:
+    """Consecutive inclusive day ranges covering first..last, none longer than six months."""
+    while first <= last:
+        stop = min(_add_months(first, MAX_RANGE_MONTHS) - timedelta(days=1), last)
+        yield first, stop
+        first = stop + timedelta(days=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last_day in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last_day))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _pacific_day(moment: datetime) -> date:
+    return n.parse_timestamp(moment).astimezone(PACIFIC).date()
+
+
+def _list(endpoint: str, source: t.Mapping[str, t.Any], key: str) -> list[dict[str, t.Any]]:
+    items = source.get(key) or []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise PayloadError(endpoint, f"'{key}' is not a list of objects")
+    return items
+
+
+def _timestamp(endpoint: str, value: t.Any) -> str | None:
+    try:
+        return n.timestamp(value)
+    except ValueError as error:
+        raise PayloadError(endpoint, str(error)) from None
+
+
+def _mapped(
+    endpoint: str,
+    source: t.Mapping[str, t.Any],
+    fields: n.FieldMap,
+    consumed: tuple[str, ...] = (),
+) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
+    try:
+        return n.apply_field_map(source, fields, consumed=consumed)
+    except ValueError as error:
+        raise PayloadError(endpoint, str(error)) from None
