@@ -1,0 +1,889 @@
+"""Webcasts.com (Convey) Reporting API 2.0.
+
+References: webcasts-reporting-api.txt, and the Webcasts part of reference/README.md.
+Endpoints, as data:
+    GET {api_url}/api/login                      username, password, ver=2.0 -> session, user id
+    GET {api_url}/api/reporting/eventlist        ui, si -> one `event_info` per event
+    GET {reporting_url}/api/reporting/timezones  ui, si (the connection test's cheap read)
+    GET {reporting_url}{webcasts_report_path}    ui, si, ver, ei, tz -> Audience Details report
+
+The event list carries `latest_registration` and `latest_session` (epoch ms) per event, so only
+events whose activity moved get a new report. One report per event feeds registrants,
+registrant_sessions, viewers, survey_responses and questions; it is parsed as it streams in
+(entities and DTDs refused), one viewer at a time, so no report has to fit in memory. The
+report is always requested whole, never for a date window: viewer totals computed from part of
+an event's sessions would overwrite whole ones downstream.
+
+Limits (guide, "API Limits"): a session lasts two hours; one report at a time; 1,000 reports
+an hour; expired events only through a separate request, one at a time, 50 an hour, one report
+per expired event per 48 hours.
+Return codes: 1 success; 11 -> log in again; 50/60 (service unavailable or busy), 61 (too many
+reports for the event) and 62 (1,000 this hour) -> wait and retry; 10, 71, 72, 74 and any other
+-> an error naming the event.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+import typing as t
+import xml.etree.ElementTree as ET
+from collections import Counter, deque
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from urllib.parse import quote, quote_plus
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+import requests
+import urllib3
+
+from tap_webinars import normalize as n
+from tap_webinars import redaction
+from tap_webinars.errors import (
+    AuthenticationError,
+    PayloadError,
+    PermissionDeniedError,
+    RequestFailedError,
+    SettingsError,
+)
+from tap_webinars.http import HttpPolicy, RateLimit, Reauthenticate, RetryLater
+from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
+
+API_URL = "https://api.webcasts.com"
+REPORTING_URL = "https://reporting.webcasts.com"
+REPORT_PATH = "/api/reporting/audience_reports"  # unverified: the guide omits it (README)
+LOGIN_PATH = "/api/login"
+EVENT_LIST_PATH = "/api/reporting/eventlist"
+TIME_ZONES_PATH = "/api/reporting/timezones"
+API_VERSION = "2.0"
+# The guide says expired events need "a separate request" without naming it; this project
+# reads it as the same report with `expired=on` (unverified).
+EXPIRED_REPORT_PARAMS = {"expired": "on"}
+
+SESSION_LIFETIME = timedelta(hours=2)  # guide: authentication is valid for two hours
+SESSION_REFRESH_MARGIN = timedelta(minutes=10)
+REPORT_LIMITS = {
+    "standard": RateLimit(calls=1000, period=3600.0),  # guide: 1,000 reports an hour
+    "expired": RateLimit(calls=50, period=3600.0),  # guide: 50 an hour for expired events
+}
+# Waiting out 61/62 when our own count does not explain them (another client of the account):
+# 1 s, 2 s, 4 s ... at most 5 minutes between polls, so an hour window is outlived.
+LIMIT_FIRST_WAIT = 1.0
+LIMIT_MAX_WAIT = 300.0
+REPORT_ATTEMPTS = 3  # a report whose stream breaks off is requested again, whole
+HEAD_BYTES = 64 * 1024  # the return code must show up within this much of a report
+
+RELOGIN_CODE = 11
+RETRY_CODES = {
+    50: "reporting service not available",
+    60: "reporting service busy (one report at a time)",
+    61: "too many reports for this event",
+    62: "1,000 reports an hour reached",
+}
+ERROR_CODES = {
+    0: "general error",
+    10: "not authorised to run a report on this event; check the event id and the account",
+    51: "invalid data in the report; the guide says to contact Webcasts support",
+    70: "insecure characters in the request parameters",
+    71: "invalid API version",
+    72: "missing or invalid report parameters (check webcasts_time_zone)",
+    73: "ambiguous platform",
+    74: "unknown reporting resource (check webcasts_report_path)",
+}
+
+# Event list `event_info` attributes (its text is the title). Times here are GMT.
+EVENT_LIST_FIELDS: n.FieldMap = {
+    "id": ("event_id", n.identifier),
+    "title": ("title", n.text),
+    "cost_center": ("cost_center", n.text),
+    "is_expired": ("is_expired", n.boolean),
+    "sched_start": ("scheduled_start_at", n.timestamp),
+    "sched_end": ("scheduled_end_at", n.timestamp),
+}
+# In the report, every `n.timestamp` field is read in the report's time zone
+# (webcasts_time_zone), bound per adapter by `in_time_zone`.
+REPORT_DATA_FIELDS: n.FieldMap = {
+    "eventtitle": ("title", n.text),
+    "costcenter": ("cost_center", n.text),
+    "event_create_time": ("created_at", n.timestamp),
+    "live_start_time": ("live_start_at", n.timestamp),
+    "live_end_time": ("live_end_at", n.timestamp),
+    "od_first_published_time": ("on_demand_start_at", n.timestamp),
+    "od_expiration_time": ("on_demand_end_at", n.timestamp),
+}
+ANALYTICS_FIELDS: n.FieldMap = {
+    "total_registrants": ("registrant_count", n.integer),
+    "unique_live_viewers": ("live_attendee_count", n.integer),
+    "unique_od_viewers": ("on_demand_attendee_count", n.integer),
+    "no_shows": ("no_show_count", n.integer),
+}
+# Standard registration questions (`ra` ids); custom ones (`<hash>_<event id>`) go to
+# custom_fields under their question text.
+REGISTRATION_FIELDS: n.FieldMap = {
+    "firstname": ("first_name", n.text),
+    "lastname": ("last_name", n.text),
+    "company": ("company", n.text),
+    "email": ("email", n.text),
+    "title": ("job_title", n.text),
+    "country": ("country", n.text),
+    "address1": ("address_1", n.text),
+    "address2": ("address_2", n.text),
+    "city": ("city", n.text),
+    "state": ("state", n.text),
+    "postalcode": ("postal_code", n.text),
+    "phone": ("phone", n.text),
+    "source_track_id": ("source", n.text),  # "Campaign ID", the campaign source tracking id
+}
+STANDARD_QUESTIONS_WITHOUT_COLUMN = frozenset({"mobile", "fax"})  # kept in extra
+
+
+def session_type(value: t.Any) -> str | None:
+    """Live / On-Demand / SimLive (any spelling) to the unified session types."""
+    raw = n.text(value)
+    if raw is None:
+        return None
+    return SESSION_TYPES.get(re.sub(r"[^a-z]", "", raw.lower()), "other")
+
+
+SESSION_FIELDS: n.FieldMap = {
+    "type": ("session_type", session_type),
+    "start_time": ("started_at", n.timestamp),
+    "end_time": ("ended_at", n.timestamp),
+    "duration": ("duration_seconds", n.seconds_from_milliseconds),
+    "media": ("media", n.text),
+}
+SESSION_TYPES = {
+    "live": "live",
+    "ondemand": "on_demand",
+    "archive": "on_demand",
+    "simlive": "simlive",
+    "simulatedlive": "simlive",
+}
+ANSWER_SEPARATOR = "|"  # multi-choice answers: "Twitter | Facebook | Pinterest"
+FREE_TEXT_QUESTION = re.compile(r"(?i)text")  # Textbox, Text Area: never split
+# Viewer child nodes the reader maps; any other child lands in the registrant's extra.
+VIEWER_SECTIONS = frozenset(
+    {"registration_date", "registration_answers", "sessions", "qa", "survey_responses"}
+)
+REPORT_SECTIONS = frozenset({"event_analytics", "registration_questions", "surveys", "viewers"})
+ENVELOPE_FIELDS = frozenset({"currentTimeZone", "currentDateTime", "report_type"})
+
+_RETURN_CODE = re.compile(rb"<returnCode>\s*(\d+)\s*</returnCode>")
+_DESCRIPTION = re.compile(rb"<description>(.*?)</description>", re.DOTALL)
+
+
+def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
+    """*fields* with every timestamp read in *tz* (the report's time zone)."""
+    return {
+        source: (column, partial(n.timestamp, tz=tz) if convert is n.timestamp else convert)
+        for source, (column, convert) in fields.items()
+    }
+
+
+class ReportQuota:
+    """Reports sent in the last hour, kept to pace under a documented limit.
+
+    It also tells how long a "too many reports" answer should be waited out.
+    """
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def _trim(self, now: float) -> None:
+        while self._sent and self._sent[0] <= now - self.limit.period:
+            self._sent.popleft()
+
+    def acquire(self, logger: t.Any) -> None:
+        """Block until one more report fits in the hour, then count it."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._trim(now)
+                if len(self._sent) < self.limit.calls:
+                    self._sent.append(now)
+                    return
+                wait = self._sent[0] + self.limit.period - now
+            logger.info("webcasts: %d reports this hour; pausing %.0fs", self.limit.calls, wait)
+            time.sleep(min(wait, 60.0))
+
+    def wait_after_limit(self, attempt: int) -> float:
+        """Seconds to wait after the platform said the limit is reached.
+
+        If our own reports fill the window, until the oldest leaves it; otherwise (another
+        client used the account's reports) a doubling poll. Capped either way.
+        """
+        with self._lock:
+            now = time.monotonic()
+            self._trim(now)
+            if len(self._sent) >= self.limit.calls:
+                wait = self._sent[0] + self.limit.period - now
+            else:
+                wait = LIMIT_FIRST_WAIT * 2.0 ** min(attempt, 16)
+        return max(0.0, min(wait, LIMIT_MAX_WAIT))
+
+
+class WebcastsAdapter(PlatformAdapter):
+    """Webcasts.com: one session, the event list, one streamed report per changed event."""
+
+    name = "webcasts"
+    max_parallel_events = 1  # guide: one report at a time
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self._session_lock = threading.RLock()
+        self._session_id: str | None = None
+        self._user_id: str | None = None
+        self._session_started = 0.0
+        super().__init__(*args, **kwargs)
+        settings = self.settings
+        self.api_url = settings.api_url or API_URL
+        self.reporting_url = str(settings.get("webcasts_reporting_url", REPORTING_URL)).rstrip("/")
+        self.report_url = (
+            self.reporting_url
+            + "/"
+            + str(settings.get("webcasts_report_path", REPORT_PATH)).lstrip("/")
+        )
+        self.time_zone = str(settings.get("webcasts_time_zone", "GMT")).strip()
+        try:
+            n.zone(self.time_zone)
+        except ValueError:
+            raise SettingsError(
+                "webcasts_time_zone", f"unknown time zone {self.time_zone!r}; use an IANA name"
+            ) from None
+        self.include_expired = bool(settings.get("webcasts_include_expired", False))
+        self.quotas = {kind: ReportQuota(limit) for kind, limit in REPORT_LIMITS.items()}
+        self.report_data_fields = in_time_zone(REPORT_DATA_FIELDS, self.time_zone)
+        self.session_fields = in_time_zone(SESSION_FIELDS, self.time_zone)
+        # The login URL carries the password; mask its URL-encoded forms too.
+        password = str(settings.get("webcasts_password", ""))
+        for form in (password, quote_plus(password), quote(password, safe="")):
+            redaction.register_secret(form)
+
+    def http_policy(self) -> HttpPolicy:  # noqa: D102
+        return HttpPolicy(
+            platform=self.name,
+            credential_keys=("webcasts_username", "webcasts_password"),
+            reauthenticate=self._relogin,
+            max_rate_limit_waits=40,
+            default_headers={"Accept": "application/xml"},
+        )
+
+    def check(self) -> None:  # noqa: D102
+        self._call(self.reporting_url + TIME_ZONES_PATH, {})
+
+    # -------------------------------------------------------------------- session
+
+    def _login(self) -> None:
+        """Log in; the session id becomes a secret the moment it is known."""
+        url = self.api_url + LOGIN_PATH
+        params = {
+            "username": self.settings.get("webcasts_username"),
+            "password": self.settings.get("webcasts_password"),
+            "ver": API_VERSION,
+        }
+        response = self.http.request("GET", url, params=params, check=_retry_busy)
+        root = _parse_small(url, response.content)
+        code = _return_code(root)
+        if code != 1:
+            raise AuthenticationError(
+                f"webcasts: login refused at {url} (return code {code}: "
+                f"{_description(response.content)}); check the settings webcasts_username, "
+                "webcasts_password"
+            )
+        session_id = n.text(root.findtext("result/success/sessionid/value"))
+        user_id = n.text(root.findtext("result/success/userid/value"))
+        if not session_id or not user_id:
+            raise PayloadError(url, "login succeeded but sent no session id or user id")
+        redaction.register_secret(session_id)
+        self._session_id, self._user_id = session_id, user_id
+        self._session_started = time.monotonic()
+
+    def _relogin(self) -> None:
+        """The platform answered 11 (session invalid or expired): start a new session."""
+        with self._session_lock:
+            self._login()
+
+    def _ensure_session(self) -> None:
+        """Log in before the first call and before the two-hour session runs out."""
+        lifetime = (SESSION_LIFETIME - SESSION_REFRESH_MARGIN).total_seconds()
+        with self._session_lock:
+            if self._session_id is None or time.monotonic() - self._session_started > lifetime:
+                self._login()
+
+    def _session_params(self) -> dict[str, str]:
+        """`ui` and `si` as they are now (a re-login between attempts changes them)."""
+        return {"ui": self._user_id or "", "si": self._session_id or ""}
+
+    def _call(self, url: str, params: t.Mapping[str, str]) -> ET.Element:
+        """One small XML read (event list, time zones) with the session's parameters."""
+        self._ensure_session()
+        response = self.http.request(
+            "GET", url, params=lambda: {**params, **self._session_params()}, check=_check_call
+        )
+        root = _parse_small(url, response.content)
+        code = _return_code(root)
+        if code not in (None, 1):
+            raise RequestFailedError(
+                f"webcasts: {url} answered return code {code}: "
+                f"{ERROR_CODES.get(code, 'unknown return code')} ({_description(response.content)})"
+            )
+        return root
+
+    # --------------------------------------------------------------------- events
+
+    def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:  # noqa: D102
+        url = self.api_url + EVENT_LIST_PATH
+        root = self._call(url, {})
+        wanted = self.settings.event_ids
+        refs: list[EventRef] = []
+        skipped: Counter[str] = Counter()
+        for info in root.iter("event_info"):
+            listing = {**info.attrib, "title": info.text}
+            event_id = n.identifier(listing.get("id"))
+            if not event_id:
+                raise PayloadError(url, "an event_info has no id")
+            if wanted is not None and event_id not in wanted:
+                continue
+            try:
+                marker = _activity_marker(listing)
+                expired = bool(n.boolean(listing.get("is_expired")))
+                scheduled = n.timestamp(listing.get("sched_start"))
+            except ValueError as error:
+                raise PayloadError(url, f"event {event_id}: {error}") from None
+            if expired:
+                since = bookmarks.get(event_id)
+                if not self.include_expired:
+                    skipped["expired (webcasts_include_expired is off)"] += 1
+                    continue
+                if since is not None and (marker is None or marker <= since):
+                    # Pulled once already: expired events allow one report per 48 hours and
+                    # get no new activity, so they are never requested again.
+                    skipped["expired and already pulled"] += 1
+                    continue
+            if not self._in_date_range(marker, scheduled):
+                skipped["outside start_date/end_date"] += 1
+                continue
+            refs.append(EventRef(event_id, marker=marker, listing=listing))
+        for reason, count in skipped.items():
+            self.logger.info("webcasts: %d events skipped: %s", count, reason)
+        return refs
+
+    def _in_date_range(self, marker: datetime | None, scheduled: str | None) -> bool:
+        """Whether an event can hold data between start_date and end_date."""
+        start, end = self.settings.start_date, self.settings.end_date
+        planned = n.parse_timestamp(scheduled) if scheduled else None
+        if marker is not None and marker < start and (planned is None or planned < start):
+            return False
+        return end is None or planned is None or planned <= end
+
+    def fetch_event(  # noqa: D102
+        self, ref: EventRef, window: Window, wanted: frozenset[str]
+    ) -> EventBundle:
+        del window  # the report is always whole (see the module docstring)
+        for attempt in range(1, REPORT_ATTEMPTS + 1):
+            bundle = EventBundle(event={})
+            try:
+                self._read_report(ref, bundle, wanted)
+            except (urllib3.exceptions.HTTPError, requests.RequestException) as error:
+                bundle.close()
+                if attempt == REPORT_ATTEMPTS:
+                    raise RequestFailedError(
+                        f"webcasts: the report of event {ref.event_id} broke off while "
+                        f"streaming {attempt} times; last: {type(error).__name__}"
+                    ) from None
+                self.logger.warning(
+                    "webcasts: the report of event %s broke off while streaming (%s); "
+                    "requesting it again",
+                    ref.event_id,
+                    type(error).__name__,
+                )
+                continue
+            except BaseException:
+                bundle.close()
+                raise
+            return bundle
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read_report(self, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]) -> None:
+        """Request one event's report and stream it into *bundle*."""
+        expired = bool(n.boolean(ref.listing.get("is_expired")))
+        kind = "expired" if expired else "standard"
+        self.quotas[kind].acquire(self.logger)
+        self._ensure_session()
+        params: dict[str, str] = {"ver": API_VERSION, "ei": ref.event_id, "tz": self.time_zone}
+        if expired:
+            params.update(EXPIRED_REPORT_PARAMS)
+        head: list[bytes] = []
+        waits = itertools.count()
+
+        def check(response: requests.Response) -> None:
+            head[:] = [_read_head(response)]
+            self._check_report(ref.event_id, expired, response, head[0], next(waits))
+
+        response = self.http.request(
+            "GET",
+            self.report_url,
+            params=lambda: {**params, **self._session_params()},
+            stream=True,
+            check=check,
+        )
+        try:
+            reader = ReportReader(self, ref, bundle, wanted)
+            reader.read(_Prefixed(head[0], response.raw))
+        finally:
+            response.close()
+
+    def _check_report(
+        self, event_id: str, expired: bool, response: requests.Response, head: bytes, wait: int
+    ) -> None:
+        """Map the report's return code: go on, log in again, wait, or fail naming the event."""
+        endpoint = redaction.redact_url(self.report_url)
+        match = _RETURN_CODE.search(head)
+        if match is None:
+            response.close()
+            raise PayloadError(
+                endpoint,
+                f"event {event_id}: no returnCode in the first {len(head)} bytes: {_snippet(head)}",
+            )
+        code = int(match.group(1))
+        if code == 1:
+            return
+        description = _description(head + response.raw.read(HEAD_BYTES))
+        reason = f"return code {code} ({RETRY_CODES.get(code) or description}) for event {event_id}"
+        if code == RELOGIN_CODE:
+            raise Reauthenticate
+        if code in (50, 60):
+            raise RetryLater(reason)
+        if code == 61 and expired:
+            raise RequestFailedError(
+                f"webcasts: expired event {event_id} was already reported within 48 hours "
+                "(return code 61; the guide allows one report per expired event per 48 hours); "
+                "run again later, or leave it out with event_ids"
+            )
+        if code == 61:
+            raise RetryLater(reason, LIMIT_FIRST_WAIT * 2.0 ** min(wait, 16))
+        if code == 62:
+            quota = self.quotas["expired" if expired else "standard"]
+            raise RetryLater(reason, quota.wait_after_limit(wait))
+        message = ERROR_CODES.get(code, "unknown return code")
+        error_type = PermissionDeniedError if code == 10 else RequestFailedError
+        raise error_type(
+            f"webcasts: the report of event {event_id} was refused at {endpoint}: return code "
+            f"{code}, {message} ({description})"
+        )
+
+    # -------------------------------------------------------------------- records
+
+    def event_record(
+        self,
+        ref: EventRef,
+        report: t.Mapping[str, t.Any],
+        analytics: t.Mapping[str, t.Any],
+        extra: dict[str, t.Any],
+    ) -> dict[str, t.Any]:
+        """The events record: the event list entry plus the report's header and analytics."""
+        url = redaction.redact_url(self.report_url)
+        listed, listed_extra = _mapped(
+            self.api_url + EVENT_LIST_PATH, ref.listing, EVENT_LIST_FIELDS
+        )
+        reported, reported_extra = _mapped(
+            url, report, self.report_data_fields, consumed=("eventid",)
+        )
+        counts, analytics_extra = _mapped(url, analytics, ANALYTICS_FIELDS)
+        listed.pop("event_id", None)
+        columns = {**listed, **{k: v for k, v in reported.items() if v is not None}, **counts}
+        registrants, no_shows = counts.get("registrant_count"), counts.get("no_show_count")
+        attendees = (
+            registrants - no_shows if registrants is not None and no_shows is not None else None
+        )
+        return self.record(
+            ref.event_id,
+            **columns,
+            attendee_count=attendees,
+            last_activity_at=n.format_timestamp(ref.marker) if ref.marker else None,
+            extra={**listed_extra, **reported_extra, **analytics_extra, **extra},
+        )
+
+
+class ReportReader:
+    """One Audience Details report, read element by element as it streams in.
+
+    The report's head (event fields, analytics, registration questions, surveys) is small
+    and kept; each `viewer` is turned into records the moment it is complete and then dropped
+    from the tree, so memory does not grow with the number of viewers.
+    """
+
+    def __init__(
+        self, adapter: WebcastsAdapter, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]
+    ) -> None:
+        self.adapter = adapter
+        self.ref = ref
+        self.event_id = ref.event_id
+        self.bundle = bundle
+        self.wanted = wanted
+        self.endpoint = redaction.redact_url(adapter.report_url)
+        self.local_time = partial(n.timestamp, tz=adapter.time_zone)
+        self.questions: dict[str, str] = {}  # registration question id -> text
+        self.surveys: dict[str, dict[str, t.Any]] = {}  # survey id -> name, type, questions
+        self.viewer_count = 0
+
+    def read(self, source: t.Any) -> None:
+        """Parse the whole report from *source*, filling the bundle; fail on anything odd."""
+        report: dict[str, t.Any] | None = None
+        analytics: dict[str, t.Any] = {}
+        extra: dict[str, t.Any] = {}
+        root: ET.Element | None = None
+        viewers: ET.Element | None = None
+        try:
+            events = SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True)
+            for kind, element in events:
+                tag = element.tag
+                if kind == "start":
+                    if root is None:
+                        root = element
+                        if tag != "convey_api":
+                            raise self._error(f"expected a convey_api document, got <{tag}>")
+                    elif tag == "viewers":
+                        viewers = element
+                    continue
+                if tag == "viewer":
+                    self.viewer(element)
+                    if viewers is not None:
+                        viewers.remove(element)
+                elif tag == "rq":
+                    self.questions[element.get("id") or ""] = n.text(element.text) or ""
+                elif tag == "survey":
+                    self.survey(element)
+                elif tag == "event_analytics":
+                    analytics = {child.tag: child.text for child in element}
+                elif tag == "filters":
+                    extra["filters"] = {child.tag: n.text(child.text) for child in element}
+                elif tag == "returnCode" and n.text(element.text) != "1":
+                    raise self._error(f"returnCode {n.text(element.text)!r} inside the report")
+                elif tag in ENVELOPE_FIELDS:
+                    extra[tag] = n.text(element.text)
+                elif tag == "report_data":
+                    report = {
+                        child.tag: child.text
+                        for child in element
+                        if child.tag not in REPORT_SECTIONS
+                    }
+        except ET.ParseError as error:
+            raise self._error(f"malformed XML ({error})") from None
+        except defusedxml.DefusedXmlException as error:
+            raise self._error(f"refused XML ({error})") from None
+        if report is None:
+            raise self._error("no report_data in the report")
+        reported_id = n.identifier(report.get("eventid"))
+        if reported_id != self.event_id:
+            raise self._error(f"the report is for event {reported_id!r}")
+        extra["registration_questions"] = self.questions
+        extra["surveys"] = list(self.surveys.values())
+        self.bundle.event = self.adapter.event_record(self.ref, report, analytics, extra)
+
+    def _error(self, problem: str) -> PayloadError:
+        return PayloadError(self.endpoint, f"report of event {self.event_id}: {problem}")
+
+    def survey(self, element: ET.Element) -> None:
+        """Remember a survey and its questions, for the responses that refer to them."""
+        survey_id = element.get("id") or ""
+        self.surveys[survey_id] = {
+            "id": survey_id,
+            "name": n.text(element.get("name")),
+            "type": n.text(element.get("type")),
+            "questions": {
+                sq.get("id") or "": {"text": n.text(sq.text), "type": n.text(sq.get("type"))}
+                for sq in element.iter("sq")
+            },
+        }
+
+    def viewer(self, node: ET.Element) -> None:
+        """Turn one `viewer` node into its registrant, sessions, viewer, answers, questions."""
+        self.viewer_count += 1
+        answers = {ra.get("id") or "": ra.text for ra in node.iterfind("registration_answers/ra")}
+        email = n.text(answers.get("email"))
+        try:
+            registered_at = self.local_time(node.findtext("registration_date"))
+            sessions = [
+                n.apply_field_map({c.tag: c.text for c in s}, self.adapter.session_fields)
+                for s in node.iterfind("sessions/session")
+            ]
+        except ValueError as error:
+            raise self._error(f"viewer {self.viewer_count} ({email}): {error}") from None
+        if email:
+            registrant_id = n.stable_id("registrant", self.event_id, email.lower())
+        else:  # no email question answered: the registration itself is the key
+            ordered = sorted((k, v or "") for k, v in answers.items())
+            registrant_id = n.stable_id("registrant", self.event_id, registered_at, ordered)
+        base = {"registrant_id": registrant_id, "email": email}
+        self._registrant(node, base, answers, registered_at, bool(sessions))
+        self._sessions(base, sessions)
+        questions = self._questions(node, base)
+        responses = self._responses(node, base)
+        if sessions:
+            self._viewer_totals(base, sessions, questions, responses)
+
+    def _add(self, stream: str, record: dict[str, t.Any]) -> None:
+        if stream in self.wanted:
+            self.bundle.add(stream, record)
+
+    def _registrant(
+        self,
+        node: ET.Element,
+        base: dict[str, t.Any],
+        answers: dict[str, str | None],
+        registered_at: str | None,
+        attended: bool,
+    ) -> None:
+        standard = {
+            k: v
+            for k, v in answers.items()
+            if k in REGISTRATION_FIELDS or k in STANDARD_QUESTIONS_WITHOUT_COLUMN
+        }
+        custom = {
+            self.questions.get(k) or k: n.text(v) for k, v in answers.items() if k not in standard
+        }
+        columns, extra = n.apply_field_map(standard, REGISTRATION_FIELDS)
+        for child in node:
+            if child.tag not in VIEWER_SECTIONS:
+                extra[child.tag] = n.text(child.text)
+        record = self.adapter.record(
+            self.event_id,
+            **{**base, **columns},
+            registered_at=registered_at,
+            status="attended" if attended else "registered",
+            attended=attended,
+            custom_fields=custom or None,
+            extra=extra,
+        )
+        self._add("registrants", record)
+
+    def _sessions(
+        self, base: dict[str, t.Any], sessions: list[tuple[dict[str, t.Any], dict[str, t.Any]]]
+    ) -> None:
+        seen: Counter[tuple[t.Any, ...]] = Counter()
+        for columns, extra in sessions:
+            key = (columns.get("session_type"), columns.get("started_at"), columns.get("ended_at"))
+            seen[key] += 1
+            session_id = n.stable_id("session", base["registrant_id"], *key, seen[key])
+            record = self.adapter.record(
+                self.event_id, session_id=session_id, **base, **columns, attended=True, extra=extra
+            )
+            self._add("registrant_sessions", record)
+
+    def _questions(self, node: ET.Element, base: dict[str, t.Any]) -> int:
+        seen: Counter[str | None] = Counter()
+        count = 0
+        for question in node.iterfind("qa/question"):
+            text = n.text(question.text)
+            seen[text] += 1
+            count += 1
+            extra = {c.tag: n.text(c.text) for c in question if c.tag != "answer"}
+            extra.update(question.attrib)
+            record = self.adapter.record(
+                self.event_id,
+                question_id=n.stable_id("question", base["registrant_id"], text, seen[text]),
+                **base,
+                question=text,
+                answer=n.text(question.findtext("answer")),
+                extra=extra,
+            )
+            self._add("questions", record)
+        return count
+
+    def _responses(self, node: ET.Element, base: dict[str, t.Any]) -> Counter[str]:
+        kinds: Counter[str] = Counter()
+        seen: Counter[tuple[str | None, str | None]] = Counter()
+        for response in node.iterfind("survey_responses/sr"):
+            survey_id = n.text(response.get("survey_id"))
+            question_id = n.text(response.get("question_id"))
+            survey = self.surveys.get(survey_id or "") or {}
+            question = (survey.get("questions") or {}).get(question_id or "") or {}
+            survey_kind = (survey.get("type") or "").strip().lower()
+            kind = "attendance" if survey_kind == "attendance" else "survey"
+            kinds[kind] += 1
+            seen[(survey_id, question_id)] += 1
+            answer = n.text(response.text)
+            free_text = bool(FREE_TEXT_QUESTION.search(question.get("type") or ""))
+            record = self.adapter.record(
+                self.event_id,
+                response_id=n.stable_id(
+                    "survey_response",
+                    base["registrant_id"],
+                    survey_id,
+                    question_id,
+                    seen[(survey_id, question_id)],
+                ),
+                **base,
+                kind=kind,
+                survey_id=survey_id,
+                survey_name=survey.get("name"),
+                survey_type=survey.get("type"),
+                question_id=question_id,
+                question=question.get("text"),
+                question_type=question.get("type"),
+                answer=answer,
+                answers=([answer] if answer else None)
+                if free_text
+                else n.split_answers(answer, ANSWER_SEPARATOR),
+                extra={
+                    k: v
+                    for k, v in response.attrib.items()
+                    if k not in ("survey_id", "question_id")
+                },
+            )
+            self._add("survey_responses", record)
+        return kinds
+
+    def _viewer_totals(
+        self,
+        base: dict[str, t.Any],
+        sessions: list[tuple[dict[str, t.Any], dict[str, t.Any]]],
+        questions: int,
+        responses: Counter[str],
+    ) -> None:
+        millis: Counter[str] = Counter()
+        counts: Counter[str] = Counter()
+        for columns, _extra in sessions:
+            kind = columns.get("session_type") or "other"
+            counts[kind] += 1
+            millis[kind] += (columns.get("duration_seconds") or 0) * 1000
+        starts: list[str] = [c["started_at"] for c, _ in sessions if c.get("started_at")]
+        ends: list[str] = [
+            c.get("ended_at") or c["started_at"]
+            for c, _ in sessions
+            if c.get("ended_at") or c.get("started_at")
+        ]
+        record = self.adapter.record(
+            self.event_id,
+            **base,
+            first_viewed_at=min(starts, default=None),
+            last_viewed_at=max(ends, default=None),
+            live_seconds=millis["live"] // 1000,
+            on_demand_seconds=millis["on_demand"] // 1000,
+            simlive_seconds=millis["simlive"] // 1000,
+            total_seconds=sum(millis.values()) // 1000,
+            live_session_count=counts["live"],
+            on_demand_session_count=counts["on_demand"],
+            simlive_session_count=counts["simlive"],
+            question_count=questions,
+            survey_response_count=responses["survey"],
+            updated_at=max(ends, default=None),
+            extra={
+                "attendance_response_count": responses["attendance"],
+                "other_session_count": counts["other"],
+            },
+        )
+        self._add("viewers", record)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+class _Prefixed:
+    """A readable stream: the bytes the return-code check already read, then the rest."""
+
+    def __init__(self, head: bytes, rest: t.Any) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size < 0 or size >= len(self._head):
+                data, self._head = self._head, b""
+                if size < 0:
+                    data += self._rest.read()
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        rest: bytes = self._rest.read() if size < 0 else self._rest.read(size)
+        return rest
+
+
+def _read_head(response: requests.Response) -> bytes:
+    """Read a streamed report up to its return code (or HEAD_BYTES), leaving the rest."""
+    response.raw.decode_content = True
+    data = b""
+    while b"</returnCode>" not in data and len(data) < HEAD_BYTES:
+        chunk = response.raw.read(1024)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _retry_busy(response: requests.Response) -> None:
+    """Login check: the service being unavailable is worth a wait, nothing else is."""
+    match = _RETURN_CODE.search(response.content)
+    if match and int(match.group(1)) in (50, 60):
+        code = int(match.group(1))
+        raise RetryLater(f"return code {code} ({RETRY_CODES[code]})")
+
+
+def _check_call(response: requests.Response) -> None:
+    """Event list / time zones check: 11 means log in again, 50/60 mean wait."""
+    match = _RETURN_CODE.search(response.content)
+    if match is None:
+        return
+    code = int(match.group(1))
+    if code == RELOGIN_CODE:
+        raise Reauthenticate
+    if code in (50, 60):
+        raise RetryLater(f"return code {code} ({RETRY_CODES[code]})")
+
+
+def _parse_small(url: str, content: bytes) -> ET.Element:
+    """Parse a small XML answer safely, or fail naming the endpoint."""
+    try:
+        root: ET.Element = SafeET.fromstring(content, forbid_dtd=True)
+    except (ET.ParseError, defusedxml.DefusedXmlException) as error:
+        raise PayloadError(
+            redaction.redact_url(url), f"not the XML expected ({error}): {_snippet(content)}"
+        ) from None
+    return root
+
+
+def _return_code(root: ET.Element) -> int | None:
+    text = n.text(root.findtext("result/returnCode"))
+    return int(text) if text and text.isdigit() else None
+
+
+def _description(content: bytes) -> str:
+    match = _DESCRIPTION.search(content)
+    if match is None:
+        return "no description"
+    return redaction.redact(" ".join(match.group(1).decode("utf-8", "replace").split()))
+
+
+def _snippet(content: bytes, limit: int = 200) -> str:
+    text = content[:limit].decode("utf-8", "replace")
+    return redaction.redact(" ".join(text.split())) or "<empty body>"
+
+
+def _activity_marker(listing: t.Mapping[str, t.Any]) -> datetime | None:
+    """max(latest_registration, latest_session) in UTC, to the second; None: no activity.
+
+    Whole seconds, because bookmarks are stored to the second: a marker with milliseconds
+    would always look newer than its own bookmark.
+    """
+    values = (n.text(listing.get("latest_registration")), n.text(listing.get("latest_session")))
+    moments = [n.parse_timestamp(int(value)) for value in values if value]
+    if not moments:
+        return None
+    return max(moments).replace(microsecond=0).astimezone(timezone.utc)
+
+
+def _mapped(
+    endpoint: str,
+    source: t.Mapping[str, t.Any],
+    fields: n.FieldMap,
+    consumed: tuple[str, ...] = (),
+) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
+    try:
+        return n.apply_field_map(source, fields, consumed=consumed)
+    except ValueError as error:
+        raise PayloadError(redaction.redact_url(endpoint), str(error)) from None
