@@ -16,6 +16,9 @@ typecheck:
 bench: bootstrap
 	.venv/bin/python -m bench
 
+demo: bootstrap  ## sandbox -> tap -> PostgreSQL for every platform, then a table of rows landed
+	.venv/bin/python scripts/demo.py
+
 sandbox: bootstrap
 	.venv/bin/tap-webinars-sandbox --port 8765
 

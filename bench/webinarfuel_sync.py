@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import SandboxProcess, run_tap  # noqa: E402
+from tests.harness import SandboxProcess, run_tap
 
 
 def config(sandbox: SandboxProcess, **overrides: object) -> dict[str, object]:

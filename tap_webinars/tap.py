@@ -48,8 +48,6 @@ class TapWebinars(Tap):
             adapter_class(Settings.from_config(self._config).platform)
         return super()._validate_config(raise_errors=raise_errors)
 
-
-
     @cached_property
     def settings(self) -> Settings:
         """The validated settings (raises SettingsError naming the bad key)."""
