@@ -137,9 +137,10 @@ def run_tap(
             check=False,
         )
     messages = []
-    for line in completed.stdout.splitlines():
-        if line.startswith("{"):
-            messages.append(json.loads(line))
+    if not {"--discover", "--about"} & set(args):  # those print one JSON document, not messages
+        for line in completed.stdout.splitlines():
+            if line.startswith("{"):
+                messages.append(json.loads(line))
     return TapRun(completed.returncode, completed.stdout, completed.stderr, messages)
 
 

@@ -111,6 +111,9 @@ class WebinarFuelAdapter(PlatformAdapter):
     def fetch_event(  # noqa: D102
         self, ref: EventRef, window: Window, wanted: frozenset[str]
     ) -> EventBundle:
+        bundle = EventBundle(event=self.event_record(ref.listing))
+        if not wanted:  # only events selected: the listing had everything
+            return bundle
         params: dict[str, t.Any] = {
             "webinar_id": ref.event_id,
             "after_scheduled_at": _iso(window.start),
@@ -118,8 +121,7 @@ class WebinarFuelAdapter(PlatformAdapter):
         if window.end is not None:
             params["before_scheduled_at"] = _iso(window.end)
         sessions = list(self.paged("/registrant_sessions", params, "sessions"))
-        bundle = EventBundle(event=self.event_record(ref.listing))
-        if not sessions or not wanted:
+        if not sessions:
             return bundle
         registrants = self.directory.lookup({str(s["registrant_id"]) for s in sessions})
         by_registrant: dict[str, list[dict[str, t.Any]]] = defaultdict(list)
