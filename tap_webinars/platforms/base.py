@@ -15,8 +15,11 @@ import typing as t
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tap_webinars import normalize
+from tap_webinars.errors import PayloadError
 from tap_webinars.http import HttpClient, HttpPolicy
 from tap_webinars.records import RecordSpool
+from tap_webinars.redaction import redact_url
 from tap_webinars.settings import Settings
 
 CHILD_STREAMS = (
@@ -113,3 +116,20 @@ class PlatformAdapter(abc.ABC):
             "event_id": event_id,
             **columns,
         }
+
+
+def map_fields(
+    endpoint: str,
+    source: t.Mapping[str, t.Any],
+    fields: normalize.FieldMap,
+    consumed: tuple[str, ...] = (),
+) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
+    """Map a platform object to unified columns and `extra`, as `normalize.apply_field_map`.
+
+    A value a converter rejects is a bad payload: it fails naming the endpoint (secrets
+    removed) and the field, never silently becoming null.
+    """
+    try:
+        return normalize.apply_field_map(source, fields, consumed=consumed)
+    except ValueError as error:
+        raise PayloadError(redact_url(endpoint), str(error)) from None

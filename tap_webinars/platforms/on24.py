@@ -34,7 +34,13 @@ import requests
 from tap_webinars import normalize as n
 from tap_webinars.errors import PayloadError, RequestFailedError
 from tap_webinars.http import HttpPolicy
-from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
+from tap_webinars.platforms.base import (
+    EventBundle,
+    EventRef,
+    PlatformAdapter,
+    Window,
+    map_fields,
+)
 
 REGION_HOSTS = {"na": "https://api.on24.com", "eu": "https://api.eu.on24.com"}
 MAX_RANGE_MONTHS = 6  # overview: "the data can only be pulled 6 months at a time"
@@ -364,11 +370,11 @@ class On24Adapter(PlatformAdapter):
     def event_record(self, event: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         """The unified events record of a listed (or directly read) event."""
         endpoint = self.base_url + EVENTS.path
-        columns, extra = _mapped(endpoint, event, EVENT_FIELDS, consumed=("eventanalytics",))
+        columns, extra = map_fields(endpoint, event, EVENT_FIELDS, consumed=("eventanalytics",))
         analytics = event.get("eventanalytics") or {}
         if not isinstance(analytics, dict):
             raise PayloadError(endpoint, "eventanalytics is not an object")
-        counts, rest = _mapped(endpoint, analytics, EVENT_ANALYTICS_FIELDS)
+        counts, rest = map_fields(endpoint, analytics, EVENT_ANALYTICS_FIELDS)
         if rest:
             extra["eventanalytics"] = rest
         if counts.get("no_show_count") is None and counts.get("registrant_count") is not None:
@@ -392,7 +398,7 @@ class On24Adapter(PlatformAdapter):
     ) -> dict[str, t.Any]:
         """A registrant with the Act-On fields, custom (std) answers and status."""
         endpoint = self.base_url + REGISTRANTS.path.format(event_id=event_id)
-        columns, extra = _mapped(
+        columns, extra = map_fields(
             endpoint,
             registrant,
             REGISTRANT_FIELDS,
@@ -416,7 +422,7 @@ class On24Adapter(PlatformAdapter):
     ) -> dict[str, t.Any]:
         """A viewing session; ON24 names its viewer by email, so the id comes from attendees."""
         endpoint = self.base_url + SESSIONS.path.format(event_id=event_id)
-        columns, extra = _mapped(endpoint, session, SESSION_FIELDS, consumed=("usage",))
+        columns, extra = map_fields(endpoint, session, SESSION_FIELDS, consumed=("usage",))
         usage = n.text(session.get("usage"))
         session_type = SESSION_TYPES.get((usage or "").lower(), "other")
         if session_type == "other":
@@ -465,7 +471,9 @@ class AttendeeReader:
     def read(self, attendee: dict[str, t.Any], bundle: EventBundle) -> None:
         """Add the records one attendee yields to *bundle*."""
         adapter = self.adapter
-        columns, extra = _mapped(self.endpoint, attendee, VIEWER_FIELDS, consumed=ATTENDEE_CHILDREN)
+        columns, extra = map_fields(
+            self.endpoint, attendee, VIEWER_FIELDS, consumed=ATTENDEE_CHILDREN
+        )
         registrant_id = columns.get("registrant_id")
         if registrant_id is None:
             raise PayloadError(self.endpoint, "an attendee has no 'eventuserid'")
@@ -529,7 +537,7 @@ class AttendeeReader:
                 if k not in ("surveyid", "surveysubmittedtimestamp", "surveyquestions")
             }
             for answer in _list(self.endpoint, survey, "surveyquestions"):
-                columns, extra = _mapped(self.endpoint, answer, SURVEY_ANSWER_FIELDS)
+                columns, extra = map_fields(self.endpoint, answer, SURVEY_ANSWER_FIELDS)
                 catalog = self.survey_catalog()
                 yield self.answer_record(
                     "survey",
@@ -543,7 +551,7 @@ class AttendeeReader:
                     question_type=catalog.types.get(columns.get("question_id") or ""),
                 )
         for poll in _list(self.endpoint, attendee, "polls"):
-            columns, extra = _mapped(self.endpoint, poll, POLL_ANSWER_FIELDS)
+            columns, extra = map_fields(self.endpoint, poll, POLL_ANSWER_FIELDS)
             poll_type = n.text(self.poll(columns.get("survey_id")).get("polltype"))
             yield self.answer_record(
                 "poll", columns, extra, registrant_id, email, question_type=poll_type
@@ -583,11 +591,11 @@ class AttendeeReader:
         self, question: dict[str, t.Any], registrant_id: str, email: str | None
     ) -> dict[str, t.Any]:
         """A Q&A question with the presenter's answer, when there is one."""
-        columns, extra = _mapped(self.endpoint, question, QUESTION_FIELDS, consumed=("answer",))
+        columns, extra = map_fields(self.endpoint, question, QUESTION_FIELDS, consumed=("answer",))
         answer = question.get("answer") or {}
         if not isinstance(answer, dict):
             raise PayloadError(self.endpoint, "a question's 'answer' is not an object")
-        answered, answer_extra = _mapped(self.endpoint, answer, PRESENTER_ANSWER_FIELDS)
+        answered, answer_extra = map_fields(self.endpoint, answer, PRESENTER_ANSWER_FIELDS)
         if answer_extra:
             extra["answer"] = answer_extra
         if columns.get("question_id") is None:
@@ -683,17 +691,5 @@ def _list(endpoint: str, source: t.Mapping[str, t.Any], key: str) -> list[dict[s
 def _timestamp(endpoint: str, value: t.Any) -> str | None:
     try:
         return n.timestamp(value)
-    except ValueError as error:
-        raise PayloadError(endpoint, str(error)) from None
-
-
-def _mapped(
-    endpoint: str,
-    source: t.Mapping[str, t.Any],
-    fields: n.FieldMap,
-    consumed: tuple[str, ...] = (),
-) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
-    try:
-        return n.apply_field_map(source, fields, consumed=consumed)
     except ValueError as error:
         raise PayloadError(endpoint, str(error)) from None

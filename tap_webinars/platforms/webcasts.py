@@ -32,7 +32,6 @@ import typing as t
 import xml.etree.ElementTree as ET
 from collections import Counter, deque
 from datetime import datetime, timedelta, timezone
-from functools import partial
 from urllib.parse import quote, quote_plus
 
 import defusedxml
@@ -50,7 +49,20 @@ from tap_webinars.errors import (
     SettingsError,
 )
 from tap_webinars.http import HttpPolicy, RateLimit, Reauthenticate, RetryLater
-from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
+from tap_webinars.platforms.base import (
+    EventBundle,
+    EventRef,
+    PlatformAdapter,
+    Window,
+    map_fields,
+)
+from tap_webinars.platforms.webcasts_report import (
+    ANALYTICS_FIELDS,
+    REPORT_DATA_FIELDS,
+    SESSION_FIELDS,
+    ReportReader,
+    in_time_zone,
+)
 
 API_URL = "https://api.webcasts.com"
 REPORTING_URL = "https://reporting.webcasts.com"
@@ -103,84 +115,10 @@ EVENT_LIST_FIELDS: n.FieldMap = {
     "sched_start": ("scheduled_start_at", n.timestamp),
     "sched_end": ("scheduled_end_at", n.timestamp),
 }
-# In the report, every `n.timestamp` field is read in the report's time zone
-# (webcasts_time_zone), bound per adapter by `in_time_zone`.
-REPORT_DATA_FIELDS: n.FieldMap = {
-    "eventtitle": ("title", n.text),
-    "costcenter": ("cost_center", n.text),
-    "event_create_time": ("created_at", n.timestamp),
-    "live_start_time": ("live_start_at", n.timestamp),
-    "live_end_time": ("live_end_at", n.timestamp),
-    "od_first_published_time": ("on_demand_start_at", n.timestamp),
-    "od_expiration_time": ("on_demand_end_at", n.timestamp),
-}
-ANALYTICS_FIELDS: n.FieldMap = {
-    "total_registrants": ("registrant_count", n.integer),
-    "unique_live_viewers": ("live_attendee_count", n.integer),
-    "unique_od_viewers": ("on_demand_attendee_count", n.integer),
-    "no_shows": ("no_show_count", n.integer),
-}
-# Standard registration questions (`ra` ids); custom ones (`<hash>_<event id>`) go to
-# custom_fields under their question text.
-REGISTRATION_FIELDS: n.FieldMap = {
-    "firstname": ("first_name", n.text),
-    "lastname": ("last_name", n.text),
-    "company": ("company", n.text),
-    "email": ("email", n.text),
-    "title": ("job_title", n.text),
-    "country": ("country", n.text),
-    "address1": ("address_1", n.text),
-    "address2": ("address_2", n.text),
-    "city": ("city", n.text),
-    "state": ("state", n.text),
-    "postalcode": ("postal_code", n.text),
-    "phone": ("phone", n.text),
-    "source_track_id": ("source", n.text),  # "Campaign ID", the campaign source tracking id
-}
-STANDARD_QUESTIONS_WITHOUT_COLUMN = frozenset({"mobile", "fax"})  # kept in extra
 
-
-def session_type(value: t.Any) -> str | None:
-    """Live / On-Demand / SimLive (any spelling) to the unified session types."""
-    raw = n.text(value)
-    if raw is None:
-        return None
-    return SESSION_TYPES.get(re.sub(r"[^a-z]", "", raw.lower()), "other")
-
-
-SESSION_FIELDS: n.FieldMap = {
-    "type": ("session_type", session_type),
-    "start_time": ("started_at", n.timestamp),
-    "end_time": ("ended_at", n.timestamp),
-    "duration": ("duration_seconds", n.seconds_from_milliseconds),
-    "media": ("media", n.text),
-}
-SESSION_TYPES = {
-    "live": "live",
-    "ondemand": "on_demand",
-    "archive": "on_demand",
-    "simlive": "simlive",
-    "simulatedlive": "simlive",
-}
-ANSWER_SEPARATOR = "|"  # multi-choice answers: "Twitter | Facebook | Pinterest"
-FREE_TEXT_QUESTION = re.compile(r"(?i)text")  # Textbox, Text Area: never split
-# Viewer child nodes the reader maps; any other child lands in the registrant's extra.
-VIEWER_SECTIONS = frozenset(
-    {"registration_date", "registration_answers", "sessions", "qa", "survey_responses"}
-)
-REPORT_SECTIONS = frozenset({"event_analytics", "registration_questions", "surveys", "viewers"})
-ENVELOPE_FIELDS = frozenset({"currentTimeZone", "currentDateTime", "report_type"})
 
 _RETURN_CODE = re.compile(rb"<returnCode>\s*(\d+)\s*</returnCode>")
 _DESCRIPTION = re.compile(rb"<description>(.*?)</description>", re.DOTALL)
-
-
-def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
-    """*fields* with every timestamp read in *tz* (the report's time zone)."""
-    return {
-        source: (column, partial(n.timestamp, tz=tz) if convert is n.timestamp else convert)
-        for source, (column, convert) in fields.items()
-    }
 
 
 class ReportQuota:
@@ -487,13 +425,13 @@ class WebcastsAdapter(PlatformAdapter):
     ) -> dict[str, t.Any]:
         """The events record: the event list entry plus the report's header and analytics."""
         url = redaction.redact_url(self.report_url)
-        listed, listed_extra = _mapped(
+        listed, listed_extra = map_fields(
             self.api_url + EVENT_LIST_PATH, ref.listing, EVENT_LIST_FIELDS
         )
-        reported, reported_extra = _mapped(
+        reported, reported_extra = map_fields(
             url, report, self.report_data_fields, consumed=("eventid",)
         )
-        counts, analytics_extra = _mapped(url, analytics, ANALYTICS_FIELDS)
+        counts, analytics_extra = map_fields(url, analytics, ANALYTICS_FIELDS)
         listed.pop("event_id", None)
         columns = {**listed, **{k: v for k, v in reported.items() if v is not None}, **counts}
         registrants, no_shows = counts.get("registrant_count"), counts.get("no_show_count")
@@ -507,278 +445,6 @@ class WebcastsAdapter(PlatformAdapter):
             last_activity_at=n.format_timestamp(ref.marker) if ref.marker else None,
             extra={**listed_extra, **reported_extra, **analytics_extra, **extra},
         )
-
-
-class ReportReader:
-    """One Audience Details report, read element by element as it streams in.
-
-    The report's head (event fields, analytics, registration questions, surveys) is small
-    and kept; each `viewer` is turned into records the moment it is complete and then dropped
-    from the tree, so memory does not grow with the number of viewers.
-    """
-
-    def __init__(
-        self, adapter: WebcastsAdapter, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]
-    ) -> None:
-        self.adapter = adapter
-        self.ref = ref
-        self.event_id = ref.event_id
-        self.bundle = bundle
-        self.wanted = wanted
-        self.endpoint = redaction.redact_url(adapter.report_url)
-        self.local_time = partial(n.timestamp, tz=adapter.time_zone)
-        self.questions: dict[str, str] = {}  # registration question id -> text
-        self.surveys: dict[str, dict[str, t.Any]] = {}  # survey id -> name, type, questions
-        self.viewer_count = 0
-
-    def read(self, source: t.Any) -> None:
-        """Parse the whole report from *source*, filling the bundle; fail on anything odd."""
-        report: dict[str, t.Any] | None = None
-        analytics: dict[str, t.Any] = {}
-        extra: dict[str, t.Any] = {}
-        root: ET.Element | None = None
-        viewers: ET.Element | None = None
-        try:
-            events = SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True)
-            for kind, element in events:
-                tag = element.tag
-                if kind == "start":
-                    if root is None:
-                        root = element
-                        if tag != "convey_api":
-                            raise self._error(f"expected a convey_api document, got <{tag}>")
-                    elif tag == "viewers":
-                        viewers = element
-                    continue
-                if tag == "viewer":
-                    self.viewer(element)
-                    if viewers is not None:
-                        viewers.remove(element)
-                elif tag == "rq":
-                    self.questions[element.get("id") or ""] = n.text(element.text) or ""
-                elif tag == "survey":
-                    self.survey(element)
-                elif tag == "event_analytics":
-                    analytics = {child.tag: child.text for child in element}
-                elif tag == "filters":
-                    extra["filters"] = {child.tag: n.text(child.text) for child in element}
-                elif tag == "returnCode" and n.text(element.text) != "1":
-                    raise self._error(f"returnCode {n.text(element.text)!r} inside the report")
-                elif tag in ENVELOPE_FIELDS:
-                    extra[tag] = n.text(element.text)
-                elif tag == "report_data":
-                    report = {
-                        child.tag: child.text
-                        for child in element
-                        if child.tag not in REPORT_SECTIONS
-                    }
-        except ET.ParseError as error:
-            raise self._error(f"malformed XML ({error})") from None
-        except defusedxml.DefusedXmlException as error:
-            raise self._error(f"refused XML ({error})") from None
-        if report is None:
-            raise self._error("no report_data in the report")
-        reported_id = n.identifier(report.get("eventid"))
-        if reported_id != self.event_id:
-            raise self._error(f"the report is for event {reported_id!r}")
-        extra["registration_questions"] = self.questions
-        extra["surveys"] = list(self.surveys.values())
-        self.bundle.event = self.adapter.event_record(self.ref, report, analytics, extra)
-
-    def _error(self, problem: str) -> PayloadError:
-        return PayloadError(self.endpoint, f"report of event {self.event_id}: {problem}")
-
-    def survey(self, element: ET.Element) -> None:
-        """Remember a survey and its questions, for the responses that refer to them."""
-        survey_id = element.get("id") or ""
-        self.surveys[survey_id] = {
-            "id": survey_id,
-            "name": n.text(element.get("name")),
-            "type": n.text(element.get("type")),
-            "questions": {
-                sq.get("id") or "": {"text": n.text(sq.text), "type": n.text(sq.get("type"))}
-                for sq in element.iter("sq")
-            },
-        }
-
-    def viewer(self, node: ET.Element) -> None:
-        """Turn one `viewer` node into its registrant, sessions, viewer, answers, questions."""
-        self.viewer_count += 1
-        answers = {ra.get("id") or "": ra.text for ra in node.iterfind("registration_answers/ra")}
-        email = n.text(answers.get("email"))
-        try:
-            registered_at = self.local_time(node.findtext("registration_date"))
-            sessions = [
-                n.apply_field_map({c.tag: c.text for c in s}, self.adapter.session_fields)
-                for s in node.iterfind("sessions/session")
-            ]
-        except ValueError as error:
-            raise self._error(f"viewer {self.viewer_count} ({email}): {error}") from None
-        if email:
-            registrant_id = n.stable_id("registrant", self.event_id, email.lower())
-        else:  # no email question answered: the registration itself is the key
-            ordered = sorted((k, v or "") for k, v in answers.items())
-            registrant_id = n.stable_id("registrant", self.event_id, registered_at, ordered)
-        base = {"registrant_id": registrant_id, "email": email}
-        self._registrant(node, base, answers, registered_at, bool(sessions))
-        self._sessions(base, sessions)
-        questions = self._questions(node, base)
-        responses = self._responses(node, base)
-        if sessions:
-            self._viewer_totals(base, sessions, questions, responses)
-
-    def _add(self, stream: str, record: dict[str, t.Any]) -> None:
-        if stream in self.wanted:
-            self.bundle.add(stream, record)
-
-    def _registrant(
-        self,
-        node: ET.Element,
-        base: dict[str, t.Any],
-        answers: dict[str, str | None],
-        registered_at: str | None,
-        attended: bool,
-    ) -> None:
-        standard = {
-            k: v
-            for k, v in answers.items()
-            if k in REGISTRATION_FIELDS or k in STANDARD_QUESTIONS_WITHOUT_COLUMN
-        }
-        custom = {
-            self.questions.get(k) or k: n.text(v) for k, v in answers.items() if k not in standard
-        }
-        columns, extra = n.apply_field_map(standard, REGISTRATION_FIELDS)
-        for child in node:
-            if child.tag not in VIEWER_SECTIONS:
-                extra[child.tag] = n.text(child.text)
-        record = self.adapter.record(
-            self.event_id,
-            **{**base, **columns},
-            registered_at=registered_at,
-            status="attended" if attended else "registered",
-            attended=attended,
-            custom_fields=custom or None,
-            extra=extra,
-        )
-        self._add("registrants", record)
-
-    def _sessions(
-        self, base: dict[str, t.Any], sessions: list[tuple[dict[str, t.Any], dict[str, t.Any]]]
-    ) -> None:
-        seen: Counter[tuple[t.Any, ...]] = Counter()
-        for columns, extra in sessions:
-            key = (columns.get("session_type"), columns.get("started_at"), columns.get("ended_at"))
-            seen[key] += 1
-            session_id = n.stable_id("session", base["registrant_id"], *key, seen[key])
-            record = self.adapter.record(
-                self.event_id, session_id=session_id, **base, **columns, attended=True, extra=extra
-            )
-            self._add("registrant_sessions", record)
-
-    def _questions(self, node: ET.Element, base: dict[str, t.Any]) -> int:
-        seen: Counter[str | None] = Counter()
-        count = 0
-        for question in node.iterfind("qa/question"):
-            text = n.text(question.text)
-            seen[text] += 1
-            count += 1
-            extra = {c.tag: n.text(c.text) for c in question if c.tag != "answer"}
-            extra.update(question.attrib)
-            record = self.adapter.record(
-                self.event_id,
-                question_id=n.stable_id("question", base["registrant_id"], text, seen[text]),
-                **base,
-                question=text,
-                answer=n.text(question.findtext("answer")),
-                extra=extra,
-            )
-            self._add("questions", record)
-        return count
-
-    def _responses(self, node: ET.Element, base: dict[str, t.Any]) -> Counter[str]:
-        kinds: Counter[str] = Counter()
-        seen: Counter[tuple[str | None, str | None]] = Counter()
-        for response in node.iterfind("survey_responses/sr"):
-            survey_id = n.text(response.get("survey_id"))
-            question_id = n.text(response.get("question_id"))
-            survey = self.surveys.get(survey_id or "") or {}
-            question = (survey.get("questions") or {}).get(question_id or "") or {}
-            survey_kind = (survey.get("type") or "").strip().lower()
-            kind = "attendance" if survey_kind == "attendance" else "survey"
-            kinds[kind] += 1
-            seen[(survey_id, question_id)] += 1
-            answer = n.text(response.text)
-            free_text = bool(FREE_TEXT_QUESTION.search(question.get("type") or ""))
-            record = self.adapter.record(
-                self.event_id,
-                response_id=n.stable_id(
-                    "survey_response",
-                    base["registrant_id"],
-                    survey_id,
-                    question_id,
-                    seen[(survey_id, question_id)],
-                ),
-                **base,
-                kind=kind,
-                survey_id=survey_id,
-                survey_name=survey.get("name"),
-                survey_type=survey.get("type"),
-                question_id=question_id,
-                question=question.get("text"),
-                question_type=question.get("type"),
-                answer=answer,
-                answers=([answer] if answer else None)
-                if free_text
-                else n.split_answers(answer, ANSWER_SEPARATOR),
-                extra={
-                    k: v
-                    for k, v in response.attrib.items()
-                    if k not in ("survey_id", "question_id")
-                },
-            )
-            self._add("survey_responses", record)
-        return kinds
-
-    def _viewer_totals(
-        self,
-        base: dict[str, t.Any],
-        sessions: list[tuple[dict[str, t.Any], dict[str, t.Any]]],
-        questions: int,
-        responses: Counter[str],
-    ) -> None:
-        millis: Counter[str] = Counter()
-        counts: Counter[str] = Counter()
-        for columns, _extra in sessions:
-            kind = columns.get("session_type") or "other"
-            counts[kind] += 1
-            millis[kind] += (columns.get("duration_seconds") or 0) * 1000
-        starts: list[str] = [c["started_at"] for c, _ in sessions if c.get("started_at")]
-        ends: list[str] = [
-            c.get("ended_at") or c["started_at"]
-            for c, _ in sessions
-            if c.get("ended_at") or c.get("started_at")
-        ]
-        record = self.adapter.record(
-            self.event_id,
-            **base,
-            first_viewed_at=min(starts, default=None),
-            last_viewed_at=max(ends, default=None),
-            live_seconds=millis["live"] // 1000,
-            on_demand_seconds=millis["on_demand"] // 1000,
-            simlive_seconds=millis["simlive"] // 1000,
-            total_seconds=sum(millis.values()) // 1000,
-            live_session_count=counts["live"],
-            on_demand_session_count=counts["on_demand"],
-            simlive_session_count=counts["simlive"],
-            question_count=questions,
-            survey_response_count=responses["survey"],
-            updated_at=max(ends, default=None),
-            extra={
-                "attendance_response_count": responses["attendance"],
-                "other_session_count": counts["other"],
-            },
-        )
-        self._add("viewers", record)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -875,15 +541,3 @@ def _activity_marker(listing: t.Mapping[str, t.Any]) -> datetime | None:
     if not moments:
         return None
     return max(moments).replace(microsecond=0).astimezone(timezone.utc)
-
-
-def _mapped(
-    endpoint: str,
-    source: t.Mapping[str, t.Any],
-    fields: n.FieldMap,
-    consumed: tuple[str, ...] = (),
-) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
-    try:
-        return n.apply_field_map(source, fields, consumed=consumed)
-    except ValueError as error:
-        raise PayloadError(redaction.redact_url(endpoint), str(error)) from None

@@ -23,7 +23,13 @@ from datetime import datetime, timedelta
 from tap_webinars import normalize as n
 from tap_webinars.errors import PayloadError, RequestFailedError
 from tap_webinars.http import HttpPolicy, RateLimit
-from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
+from tap_webinars.platforms.base import (
+    EventBundle,
+    EventRef,
+    PlatformAdapter,
+    Window,
+    map_fields,
+)
 
 API_URL = "https://api.webinarfuel.com"
 PER_PAGE = 50  # documented maximum for per_page and sessions_limit
@@ -243,7 +249,7 @@ class WebinarFuelAdapter(PlatformAdapter):
         Its `last_activity_at` is left to the sync engine: the listing reports no activity,
         so the bookmark is the time the webinar's sessions were read through.
         """
-        columns, extra = _mapped(
+        columns, extra = map_fields(
             self.base_url + "/webinars", webinar, WEBINAR_FIELDS, consumed=("sessions",)
         )
         slots = [
@@ -267,7 +273,7 @@ class WebinarFuelAdapter(PlatformAdapter):
         self, event_id: str, session: dict[str, t.Any], registrant: dict[str, t.Any] | None
     ) -> dict[str, t.Any]:
         """A registrant session: WebinarFuel plays recorded webinars at scheduled times."""
-        columns, extra = _mapped(
+        columns, extra = map_fields(
             self.base_url + "/registrant_sessions",
             session,
             SESSION_FIELDS,
@@ -293,7 +299,7 @@ class WebinarFuelAdapter(PlatformAdapter):
         self, event_id: str, registrant: dict[str, t.Any], sessions: list[dict[str, t.Any]]
     ) -> dict[str, t.Any]:
         """A registrant, with attribution from their first session and status from all."""
-        columns, extra = _mapped(
+        columns, extra = map_fields(
             self.base_url + "/registrants", registrant, REGISTRANT_FIELDS, consumed=("webinar_id",)
         )
         first = sessions[0] if sessions else {}
@@ -394,15 +400,6 @@ class RegistrantDirectory:
         if not isinstance(registrant, dict):
             raise PayloadError(url, "expected an object with a 'registrant' object")
         self.known[registrant_id] = registrant
-
-
-def _mapped(
-    endpoint: str, source: t.Mapping[str, t.Any], fields: n.FieldMap, consumed: tuple[str, ...]
-) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
-    try:
-        return n.apply_field_map(source, fields, consumed=consumed)
-    except ValueError as error:
-        raise PayloadError(endpoint, str(error)) from None
 
 
 def _total_pages(endpoint: str, body: t.Mapping[str, t.Any]) -> int:
