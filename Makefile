@@ -3,12 +3,12 @@
 bootstrap:  ## install the tap, its dev tools and the pipeline tools
 	scripts/bootstrap.sh
 
-test: bootstrap  ## the whole test suite (what CI runs)
+test: bootstrap lint typecheck  ## ruff, mypy and the whole test suite (what CI runs)
 	.venv/bin/python -m pytest
 
 lint:
-	.venv/bin/ruff check tap_webinars tests bench
-	.venv/bin/ruff format --check tap_webinars
+	.venv/bin/ruff check tap_webinars tests bench scripts
+	.venv/bin/ruff format --check tap_webinars tests bench scripts
 
 typecheck:
 	.venv/bin/mypy tap_webinars

@@ -38,8 +38,13 @@ TARGET_CSV = ROOT / ".venv-targets" / "csv" / "bin" / "target-csv"
 SCHEMA = "webinars"
 
 
-def pipe(folder: Path, config: dict[str, t.Any], target: Path, target_config: dict[str, t.Any],
-         state: dict[str, t.Any] | None = None) -> tuple[int, dict[str, t.Any]]:
+def pipe(
+    folder: Path,
+    config: dict[str, t.Any],
+    target: Path,
+    target_config: dict[str, t.Any],
+    state: dict[str, t.Any] | None = None,
+) -> tuple[int, dict[str, t.Any]]:
     """`tap-webinars | target` in bash; returns (records the tap emitted, the target's state)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "tap.json").write_text(json.dumps(config))
@@ -55,7 +60,9 @@ def pipe(folder: Path, config: dict[str, t.Any], target: Path, target_config: di
     )
     done = subprocess.run(  # noqa: S603 - our own command line
         ["bash", "-c", command],  # noqa: S607 - bash from PATH, as a user's shell
-        cwd=folder, check=False, env={**os.environ, "PGTZ": "UTC"},
+        cwd=folder,
+        check=False,
+        env={**os.environ, "PGTZ": "UTC"},
     )
     if done.returncode != 0:
         log = (folder / "tap.log").read_text()[-2000:] + (folder / "target.log").read_text()[-2000:]
@@ -63,8 +70,11 @@ def pipe(folder: Path, config: dict[str, t.Any], target: Path, target_config: di
     records = 0
     with (folder / "tap-output.jsonl").open() as output:
         records = sum(1 for line in output if line.startswith('{"type":"RECORD"'))
-    states = [json.loads(line) for line in (folder / "target-output.jsonl").read_text().splitlines()
-              if line.startswith("{")]
+    states = [
+        json.loads(line)
+        for line in (folder / "target-output.jsonl").read_text().splitlines()
+        if line.startswith("{")
+    ]
     final = states[-1] if states else {}
     return records, final.get("value", final)
 
@@ -83,9 +93,12 @@ def landed_rows(platform: str, postgres: PostgresServer | None, output: Path) ->
     if postgres is None:
         return {stream: csv_rows(output / platform, stream) for stream in STREAMS}
     return {
-        stream: int(postgres.scalar(
-            f'select count(*) from "{SCHEMA}"."{stream}" where platform = %s',  # noqa: S608
-            platform))
+        stream: int(
+            postgres.scalar(
+                f'select count(*) from "{SCHEMA}"."{stream}" where platform = %s',  # noqa: S608
+                platform,
+            )
+        )
         for stream in STREAMS
     }
 
@@ -100,8 +113,9 @@ def print_table(results: list[tuple[str, dict[str, int], dict[str, int]]]) -> in
             flag = "" if landed[stream] == expected[stream] else "  <- differs"
             mismatches += bool(flag)
             print(f"{platform:<12} {stream:<20} {landed[stream]:>11} {expected[stream]:>11}{flag}")
-        print(f"{platform:<12} {'total':<20} {sum(landed.values()):>11} "
-              f"{sum(expected.values()):>11}")
+        print(
+            f"{platform:<12} {'total':<20} {sum(landed.values()):>11} {sum(expected.values()):>11}"
+        )
     print()
     return mismatches
 
@@ -126,22 +140,28 @@ def main() -> None:
             postgres = PostgresServer.start()
             ddl = subprocess.run(  # noqa: S603 - our own script
                 [sys.executable, str(ROOT / "scripts" / "pg_tables.py"), "--schema", SCHEMA],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             postgres.query(ddl.stdout)
             where = f"PostgreSQL on 127.0.0.1:{postgres.port}, schema {SCHEMA}"
         else:
             where = f"CSV files under {output.relative_to(ROOT)}/"
-        print(f"tap-webinars demo: sandbox {sandbox.url} ({', '.join(sandbox.platforms)}) "
-              f"-> {where}\n")
+        print(
+            f"tap-webinars demo: sandbox {sandbox.url} ({', '.join(sandbox.platforms)}) "
+            f"-> {where}\n"
+        )
 
         table: list[tuple[str, dict[str, int], dict[str, int]]] = []
         notes: list[str] = []
         for platform in sandbox.platforms:
             case = CASES.get(platform)
             if case is None:
-                notes.append(f"{platform}: served by the sandbox, but no demo config yet "
-                             "(tests/platform_configs.py)")
+                notes.append(
+                    f"{platform}: served by the sandbox, but no demo config yet "
+                    "(tests/platform_configs.py)"
+                )
                 continue
             config = case.config(sandbox.api_url(platform))
             if postgres is not None:
@@ -152,11 +172,19 @@ def main() -> None:
             started = time.monotonic()
             emitted, state = pipe(work / platform / "first", config, target, target_config)
             seconds = time.monotonic() - started
-            table.append((platform, landed_rows(platform, postgres, output),
-                          case.expected_rows(sandbox.dataset(platform))))
+            table.append(
+                (
+                    platform,
+                    landed_rows(platform, postgres, output),
+                    case.expected_rows(sandbox.dataset(platform)),
+                )
+            )
             again, _ = pipe(work / platform / "again", config, target, target_config, state)
-            notes.insert(len(table) - 1, f"{platform}: {emitted} records in {seconds:.1f} s; "
-                         f"an incremental re-run from the target's state emitted {again}")
+            notes.insert(
+                len(table) - 1,
+                f"{platform}: {emitted} records in {seconds:.1f} s; "
+                f"an incremental re-run from the target's state emitted {again}",
+            )
 
         mismatches = print_table(table)
         print("\n".join(notes))

@@ -51,12 +51,12 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def table_ddl(schema_name: str, stream: str, stream_schema: dict[str, t.Any],
-              key: list[str]) -> str:
+def table_ddl(
+    schema_name: str, stream: str, stream_schema: dict[str, t.Any], key: list[str]
+) -> str:
     """`CREATE TABLE IF NOT EXISTS` for one stream."""
     columns = [
-        f"  {_quote(name)} {column_type(prop)}"
-        + (" not null" if name in key else "")
+        f"  {_quote(name)} {column_type(prop)}" + (" not null" if name in key else "")
         for name, prop in stream_schema["properties"].items()
     ]
     columns.append(f"  primary key ({', '.join(_quote(k) for k in key)})")

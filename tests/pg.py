@@ -111,13 +111,20 @@ class PostgresServer:
         done = self._run(
             [
                 str(self._bin / "initdb"),
-                "--pgdata", str(self.data),
-                "--username", self.user,
-                "--pwfile", str(password_file),
-                "--auth-host", "scram-sha-256",
-                "--auth-local", "trust",
-                "--encoding", "UTF8",
-                "--locale", "C",
+                "--pgdata",
+                str(self.data),
+                "--username",
+                self.user,
+                "--pwfile",
+                str(password_file),
+                "--auth-host",
+                "scram-sha-256",
+                "--auth-local",
+                "trust",
+                "--encoding",
+                "UTF8",
+                "--locale",
+                "C",
                 "--no-sync",
             ]
         )
@@ -140,11 +147,15 @@ class PostgresServer:
         done = self._run(
             [
                 str(self._bin / "pg_ctl"),
-                "--pgdata", str(self.data),
-                "--log", str(self.folder / "server.log"),
-                "--options", options,
+                "--pgdata",
+                str(self.data),
+                "--log",
+                str(self.folder / "server.log"),
+                "--options",
+                options,
                 "--wait",
-                "--timeout", "60",
+                "--timeout",
+                "60",
                 "start",
             ]
         )
@@ -156,8 +167,15 @@ class PostgresServer:
         """Stop the server (if running) and remove its folder."""
         if (self.data / "postmaster.pid").exists():
             self._run(
-                [str(self._bin / "pg_ctl"), "--pgdata", str(self.data), "--mode", "fast",
-                 "--wait", "stop"]
+                [
+                    str(self._bin / "pg_ctl"),
+                    "--pgdata",
+                    str(self.data),
+                    "--mode",
+                    "fast",
+                    "--wait",
+                    "stop",
+                ]
             )
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -172,9 +190,7 @@ class PostgresServer:
     @property
     def url(self) -> str:
         """A libpq connection URL for the default database."""
-        return (
-            f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{self.database}"
-        )
+        return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{self.database}"
 
     def target_config(self, schema: str, **extra: t.Any) -> dict[str, t.Any]:
         """A target-postgres config loading into *schema* of this server."""

@@ -34,8 +34,14 @@ from tests.harness import SandboxProcess
 SANDBOX_SIZE = "small"
 START_DATE = "2020-01-01T00:00:00Z"
 
-STREAMS = ("events", "registrants", "registrant_sessions", "viewers", "survey_responses",
-           "questions")
+STREAMS = (
+    "events",
+    "registrants",
+    "registrant_sessions",
+    "viewers",
+    "survey_responses",
+    "questions",
+)
 # The stream's own id: the last column of its key [platform, account_id, event_id, <id>].
 ID_COLUMN = {
     "events": "event_id",

@@ -54,8 +54,9 @@ def read_once(
     from airbyte.caches import DuckDBCache
     from sqlalchemy import text
 
-    cache = DuckDBCache(db_path=Path(options.cache_dir) / "pyairbyte.duckdb",
-                        schema_name="webinars")
+    cache = DuckDBCache(
+        db_path=Path(options.cache_dir) / "pyairbyte.duckdb", schema_name="webinars"
+    )
     source = ab.get_source(
         "source-webinars",
         config=config,

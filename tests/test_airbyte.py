@@ -29,9 +29,16 @@ from tests.platform_configs import (
 )
 from tests.tools import AIRBYTE_PYTHON, SOURCE, TAP, event_bookmarks, require, write_json
 
-SDK_SETTINGS = {"stream_maps", "stream_map_config", "faker_config", "flattening_enabled",
-                "flattening_max_depth", "flattening_max_key_length", "flattening_separator",
-                "batch_config"}
+SDK_SETTINGS = {
+    "stream_maps",
+    "stream_map_config",
+    "faker_config",
+    "flattening_enabled",
+    "flattening_max_depth",
+    "flattening_max_key_length",
+    "flattening_separator",
+    "batch_config",
+}
 VALIDATE_MESSAGES = """
 import sys
 from airbyte_protocol.models import AirbyteMessage
@@ -49,9 +56,13 @@ def small_sandbox(sandbox_process: SandboxProcess) -> SandboxProcess:
     return sandbox_process
 
 
-def source(folder: Path, command: str, config: dict[str, t.Any] | None = None,
-           catalog: dict[str, t.Any] | None = None,
-           state: t.Any = None) -> tuple[list[dict[str, t.Any]], subprocess.CompletedProcess[str]]:
+def source(
+    folder: Path,
+    command: str,
+    config: dict[str, t.Any] | None = None,
+    catalog: dict[str, t.Any] | None = None,
+    state: t.Any = None,
+) -> tuple[list[dict[str, t.Any]], subprocess.CompletedProcess[str]]:
     """Run `source-webinars <command>`; return its messages (every stdout line must be one)."""
     folder.mkdir(parents=True, exist_ok=True)
     args = [str(SOURCE), command]
@@ -69,8 +80,11 @@ def assert_valid_protocol(lines: list[str]) -> None:
     """Every line parses as an AirbyteMessage of the Airbyte protocol's own models."""
     require(AIRBYTE_PYTHON)
     done = subprocess.run(
-        [str(AIRBYTE_PYTHON), "-c", VALIDATE_MESSAGES], input="\n".join(lines) + "\n",
-        capture_output=True, text=True, check=True,
+        [str(AIRBYTE_PYTHON), "-c", VALIDATE_MESSAGES],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert done.stdout == "", done.stdout[:2000]
 
@@ -80,20 +94,29 @@ def of_type(messages: list[dict[str, t.Any]], kind: str) -> list[dict[str, t.Any
 
 
 def own_settings() -> dict[str, t.Any]:
-    done = subprocess.run([str(TAP), "--about", "--format", "json"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(TAP), "--about", "--format", "json"], capture_output=True, text=True, check=True
+    )
     properties = json.loads(done.stdout)["settings"]["properties"]
     return {k: v for k, v in properties.items() if k not in SDK_SETTINGS}
 
 
-def configured_catalog(streams: list[dict[str, t.Any]], names: t.Iterable[str],
-                       mode: str = "incremental") -> dict[str, t.Any]:
+def configured_catalog(
+    streams: list[dict[str, t.Any]], names: t.Iterable[str], mode: str = "incremental"
+) -> dict[str, t.Any]:
     chosen = [s for s in streams if s["name"] in set(names)]
-    return {"streams": [
-        {"stream": s, "sync_mode": mode, "destination_sync_mode": "append_dedup",
-         "cursor_field": s["default_cursor_field"], "primary_key": s["source_defined_primary_key"]}
-        for s in chosen
-    ]}
+    return {
+        "streams": [
+            {
+                "stream": s,
+                "sync_mode": mode,
+                "destination_sync_mode": "append_dedup",
+                "cursor_field": s["default_cursor_field"],
+                "primary_key": s["source_defined_primary_key"],
+            }
+            for s in chosen
+        ]
+    }
 
 
 def test_spec_is_valid_json_schema_of_the_taps_own_settings(tmp_path: Path) -> None:
@@ -112,8 +135,13 @@ def test_spec_is_valid_json_schema_of_the_taps_own_settings(tmp_path: Path) -> N
     assert spec["spec"]["supportsIncremental"] is True
 
     validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
-    good = {"platform": "webinarfuel", "webinarfuel_api_key": "k", "lookback_hours": 2.5,
-            "event_ids": ["1", "2"], "start_date": "2024-01-01T00:00:00Z"}
+    good = {
+        "platform": "webinarfuel",
+        "webinarfuel_api_key": "k",
+        "lookback_hours": 2.5,
+        "event_ids": ["1", "2"],
+        "start_date": "2024-01-01T00:00:00Z",
+    }
     assert not list(validator.iter_errors(good))
     assert list(validator.iter_errors({"platform": "zoom"}))
     assert list(validator.iter_errors({"webinarfuel_api_key": "k"}))
@@ -231,13 +259,30 @@ def test_pyairbyte_reads_into_duckdb_twice_second_incremental(
         "AIRBYTE_LOGGING_ROOT": str(tmp_path / "logs"),
     }
     command = [
-        str(AIRBYTE_PYTHON), str(ROOT / "tests" / "pyairbyte_read.py"),
-        "--executable", str(SOURCE), "--config", str(config_path),
-        "--cache-dir", str(tmp_path), "--id-columns", json.dumps(ID_COLUMN), "--reads", "2",
+        str(AIRBYTE_PYTHON),
+        str(ROOT / "tests" / "pyairbyte_read.py"),
+        "--executable",
+        str(SOURCE),
+        "--config",
+        str(config_path),
+        "--cache-dir",
+        str(tmp_path),
+        "--id-columns",
+        json.dumps(ID_COLUMN),
+        "--reads",
+        "2",
     ]
-    with (tmp_path / "pyairbyte.log").open("w") as log, subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
-    ) as driver:
+    with (
+        (tmp_path / "pyairbyte.log").open("w") as log,
+        subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=env,
+        ) as driver,
+    ):
         assert driver.stdout is not None and driver.stdin is not None
         try:
             first = json.loads(driver.stdout.readline() or "null")
@@ -262,7 +307,8 @@ def test_pyairbyte_reads_into_duckdb_twice_second_incremental(
             for name, stream in second["streams"].items():
                 assert len(set(stream["ids"])) == stream["rows"], name
                 assert set(event_bookmarks(stream["state"])) == set(
-                    event_bookmarks(first["streams"][name]["state"])), name
+                    event_bookmarks(first["streams"][name]["state"])
+                ), name
             driver.stdin.close()
             assert driver.wait(timeout=60) == 0
         finally:
@@ -283,19 +329,39 @@ def test_dockerfile_copies_what_a_working_source_needs(tmp_path: Path) -> None:
             for name in sources:
                 source_path = ROOT / name
                 if source_path.is_dir():
-                    shutil.copytree(source_path, context / name,
-                                    ignore=shutil.ignore_patterns("__pycache__"))
+                    shutil.copytree(
+                        source_path, context / name, ignore=shutil.ignore_patterns("__pycache__")
+                    )
                 else:
                     context.mkdir(exist_ok=True)
                     shutil.copy(source_path, context / name)
-    [entrypoint] = [json.loads(line.split(None, 1)[1]) for line in lines
-                    if line.startswith("ENTRYPOINT ")]
+    [entrypoint] = [
+        json.loads(line.split(None, 1)[1]) for line in lines if line.startswith("ENTRYPOINT ")
+    ]
     venv = tmp_path / "venv"
-    subprocess.run([str(uv), "venv", "--quiet", "--python", sys.executable, str(venv)],
-                   check=True, capture_output=True)
-    subprocess.run([str(uv), "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                    str(context)], check=True, capture_output=True)
-    done = subprocess.run([str(venv / "bin" / entrypoint[0]), *entrypoint[1:], "spec"],
-                          capture_output=True, text=True, check=True)
+    subprocess.run(
+        [str(uv), "venv", "--quiet", "--python", sys.executable, str(venv)],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            str(uv),
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(venv / "bin" / "python"),
+            str(context),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [str(venv / "bin" / entrypoint[0]), *entrypoint[1:], "spec"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     [message] = [json.loads(line) for line in done.stdout.splitlines()]
     assert message["type"] == "SPEC"

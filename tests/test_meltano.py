@@ -24,14 +24,33 @@ from tests.platform_configs import ID_COLUMN, PLATFORMS, SANDBOX_SIZE, STREAMS, 
 from tests.tools import MELTANO, TAP, event_bookmarks, require
 
 STATE_ID = "dev:tap-webinars-to-target-postgres"
-CAPABILITIES = {"catalog", "discover", "state", "about", "stream-maps", "schema-flattening",
-                "batch"}
+CAPABILITIES = {
+    "catalog",
+    "discover",
+    "state",
+    "about",
+    "stream-maps",
+    "schema-flattening",
+    "batch",
+}
 # Settings singer-sdk adds to every tap; Meltano knows them from the capabilities.
-SDK_SETTINGS = {"stream_maps", "stream_map_config", "faker_config", "flattening_enabled",
-                "flattening_max_depth", "flattening_max_key_length", "flattening_separator",
-                "batch_config"}
-KINDS = {"integer": {"integer"}, "number": {"integer", "decimal"}, "boolean": {"boolean"},
-         "array": {"array"}, "object": {"object"}}
+SDK_SETTINGS = {
+    "stream_maps",
+    "stream_map_config",
+    "faker_config",
+    "flattening_enabled",
+    "flattening_max_depth",
+    "flattening_max_key_length",
+    "flattening_separator",
+    "batch_config",
+}
+KINDS = {
+    "integer": {"integer"},
+    "number": {"integer", "decimal"},
+    "boolean": {"boolean"},
+    "array": {"array"},
+    "object": {"object"},
+}
 
 
 def meltano_project() -> dict[str, t.Any]:
@@ -43,8 +62,9 @@ def plugin(kind: str, name: str) -> dict[str, t.Any]:
 
 
 def about() -> dict[str, t.Any]:
-    done = subprocess.run([str(TAP), "--about", "--format", "json"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(TAP), "--about", "--format", "json"], capture_output=True, text=True, check=True
+    )
     return t.cast(dict[str, t.Any], json.loads(done.stdout))
 
 
@@ -81,16 +101,22 @@ def test_meltano_yml_declares_the_tap_as_it_is() -> None:
 
 
 def test_meltano_yml_has_two_inherited_accounts_and_pinned_loaders() -> None:
-    accounts = [p for p in meltano_project()["plugins"]["extractors"]
-                if p.get("inherit_from") == "tap-webinars"]
+    accounts = [
+        p
+        for p in meltano_project()["plugins"]["extractors"]
+        if p.get("inherit_from") == "tap-webinars"
+    ]
     assert len(accounts) >= 2
     assert len({a["config"]["platform"] for a in accounts}) >= 2
     assert len({a["config"]["account_id"] for a in accounts}) == len(accounts)
 
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
-    for name, variant in (("target-postgres", "meltanolabs"), ("target-csv", "meltanolabs"),
-                          ("target-jsonl", "andyh1203")):
+    for name, variant in (
+        ("target-postgres", "meltanolabs"),
+        ("target-csv", "meltanolabs"),
+        ("target-jsonl", "andyh1203"),
+    ):
         loader = plugin("loaders", name)
         assert loader["variant"] == variant
         # The same pinned version as the virtualenv the shell-pipe tests use.
@@ -101,8 +127,13 @@ def test_meltano_yml_has_two_inherited_accounts_and_pinned_loaders() -> None:
 
 def run_meltano(*args: str, env: dict[str, str], timeout: float = 300) -> str:
     done = subprocess.run(
-        [str(MELTANO), *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-        env=env, check=False,
+        [str(MELTANO), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     return done.stdout
@@ -126,8 +157,9 @@ def test_inherited_accounts_resolve_in_meltano(tmp_path: Path) -> None:
     assert printed["account_id"] == "acme-webinarfuel"
     assert printed["lookback_hours"] == 24  # inherited from tap-webinars
     assert printed["webinarfuel_api_key"] not in (None, "k-123")  # sensitive: masked
-    unmasked = json.loads(run_meltano(
-        "config", "--unsafe", "print", "tap-webinars--acme-webinarfuel", env=env))
+    unmasked = json.loads(
+        run_meltano("config", "--unsafe", "print", "tap-webinars--acme-webinarfuel", env=env)
+    )
     assert unmasked["webinarfuel_api_key"] == "k-123"  # read from the account's variable
 
 
@@ -154,9 +186,13 @@ def tap_env(config: dict[str, t.Any]) -> dict[str, str]:
 def rows(postgres: PostgresServer, schema: str, platform: str) -> dict[str, int]:
     present = postgres.tables(schema)
     return {
-        stream: int(postgres.scalar(
-            f'select count(*) from "{schema}"."{stream}" where platform = %s', platform))
-        if stream in present else 0
+        stream: int(
+            postgres.scalar(
+                f'select count(*) from "{schema}"."{stream}" where platform = %s', platform
+            )
+        )
+        if stream in present
+        else 0
         for stream in STREAMS
     }
 
@@ -169,9 +205,14 @@ def rows_of_last_sync(postgres: PostgresServer, schema: str, platform: str) -> i
         for t in tables
     )
     return sum(
-        int(postgres.scalar(
-            f'select count(*) from "{schema}"."{t}" where platform = %s '
-            "and _sdc_sync_started_at = %s", platform, latest))
+        int(
+            postgres.scalar(
+                f'select count(*) from "{schema}"."{t}" where platform = %s '
+                "and _sdc_sync_started_at = %s",
+                platform,
+                latest,
+            )
+        )
         for t in tables
     )
 
@@ -188,10 +229,13 @@ def test_meltano_run_twice_second_run_incremental(
     require(MELTANO)
     case = case_for(small_sandbox, platform)
     schema = f"meltano_{platform}"
-    env = meltano_env(tmp_path, {
-        **tap_env(case.config(small_sandbox.api_url(platform))),
-        **postgres.target_env(schema),
-    })
+    env = meltano_env(
+        tmp_path,
+        {
+            **tap_env(case.config(small_sandbox.api_url(platform))),
+            **postgres.target_env(schema),
+        },
+    )
 
     run_meltano("run", "tap-webinars", "target-postgres", env=env)
     expected = case.expected_rows(small_sandbox.dataset(platform))
@@ -211,9 +255,13 @@ def test_meltano_run_twice_second_run_incremental(
     touched = rows_of_last_sync(postgres, schema, platform)
     assert sum(len(ids) for ids in added.values()) <= touched < first_total
     for stream, ids in added.items():
-        landed = {r[0] for r in postgres.query(
-            f'select {ID_COLUMN[stream]} from "{schema}"."{stream}" where platform = %s',
-            platform)}
+        landed = {
+            r[0]
+            for r in postgres.query(
+                f'select {ID_COLUMN[stream]} from "{schema}"."{stream}" where platform = %s',
+                platform,
+            )
+        }
         assert ids <= landed, stream
 
     later = stored_state(env)

@@ -40,8 +40,9 @@ def small_sandbox(sandbox_process: SandboxProcess) -> SandboxProcess:
 
 
 def date_time_columns(run: PipeRun, stream: str) -> set[str]:
-    schema = next(m["schema"] for m in run.tap_messages
-                  if m["type"] == "SCHEMA" and m["stream"] == stream)
+    schema = next(
+        m["schema"] for m in run.tap_messages if m["type"] == "SCHEMA" and m["stream"] == stream
+    )
     return {k for k, v in schema["properties"].items() if v.get("format") == "date-time"}
 
 
@@ -105,7 +106,9 @@ def test_shell_pipe_into_target_jsonl(
     case = case_for(small_sandbox, platform)
     output = tmp_path / "jsonl"
     run = shell_pipe(
-        tmp_path, case.config(small_sandbox.api_url(platform)), TARGET_JSONL,
+        tmp_path,
+        case.config(small_sandbox.api_url(platform)),
+        TARGET_JSONL,
         {"destination_path": str(output), "do_timestamp_file": False},
     )
     assert run.returncode == 0, run.stderr

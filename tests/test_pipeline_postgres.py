@@ -47,9 +47,14 @@ def catalog() -> dict[str, dict[str, t.Any]]:
     """The tap's stream schemas, as it discovers them."""
     done = subprocess.run(
         [str(TAP), "--config", "ENV", "--discover"],
-        capture_output=True, text=True, check=True,
-        env={**os.environ, "TAP_WEBINARS_PLATFORM": "webinarfuel",
-             "TAP_WEBINARS_WEBINARFUEL_API_KEY": "discovery-needs-no-request"},
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            **os.environ,
+            "TAP_WEBINARS_PLATFORM": "webinarfuel",
+            "TAP_WEBINARS_WEBINARFUEL_API_KEY": "discovery-needs-no-request",
+        },
     )
     return {s["tap_stream_id"]: s["schema"] for s in json.loads(done.stdout)["streams"]}
 
@@ -58,27 +63,36 @@ def create_tables(postgres: PostgresServer, schema: str) -> None:
     """What the README tells users to do once: the DDL of scripts/pg_tables.py."""
     ddl = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "pg_tables.py"), "--schema", schema],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     postgres.query(ddl)
 
 
 def load(
-    folder: Path, config: dict[str, t.Any], postgres: PostgresServer, schema: str,
+    folder: Path,
+    config: dict[str, t.Any],
+    postgres: PostgresServer,
+    schema: str,
     state: dict[str, t.Any] | None = None,
 ) -> PipeRun:
     run = shell_pipe(
-        folder, config, TARGET_POSTGRES, postgres.target_config(schema),
-        state=state, target_env=TARGET_ENV,
+        folder,
+        config,
+        TARGET_POSTGRES,
+        postgres.target_config(schema),
+        state=state,
+        target_env=TARGET_ENV,
     )
     assert run.returncode == 0, run.stderr
     return run
 
 
 def rows(postgres: PostgresServer, schema: str, stream: str, platform: str) -> int:
-    return int(postgres.scalar(
-        f'select count(*) from "{schema}"."{stream}" where platform = %s', platform
-    ))
+    return int(
+        postgres.scalar(f'select count(*) from "{schema}"."{stream}" where platform = %s', platform)
+    )
 
 
 def row_counts(postgres: PostgresServer, schema: str, platform: str) -> dict[str, int]:
@@ -96,8 +110,11 @@ def instant(value: str) -> datetime:
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_tap_into_postgres(
-    platform: str, small_sandbox: SandboxProcess, postgres: PostgresServer,
-    catalog: dict[str, dict[str, t.Any]], tmp_path: Path,
+    platform: str,
+    small_sandbox: SandboxProcess,
+    postgres: PostgresServer,
+    catalog: dict[str, dict[str, t.Any]],
+    tmp_path: Path,
 ) -> None:
     case = case_for(small_sandbox, platform)
     schema = f"pipe_{platform}"
@@ -162,6 +179,10 @@ def test_tap_into_postgres(
     assert 0 < len(second.records()) < len(first.records())
     for stream, ids in added.items():
         column = ID_COLUMN[stream]
-        landed = {row[0] for row in postgres.query(
-            f'select {column} from "{schema}"."{stream}" where platform = %s', platform)}
+        landed = {
+            row[0]
+            for row in postgres.query(
+                f'select {column} from "{schema}"."{stream}" where platform = %s', platform
+            )
+        }
         assert ids <= landed, (stream, ids - landed)
