@@ -21,13 +21,14 @@ scripts/demo.py reads its platform configs from here too.
 from __future__ import annotations
 
 import typing as t
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
 
 from tap_webinars.normalize import stable_id
-from tap_webinars.sandbox import on24
+from tap_webinars.sandbox import cvent, on24
 from tests.harness import SandboxProcess
 
 # The sandbox dataset the pipeline tests load (the same name for every platform).
@@ -205,10 +206,50 @@ def _on24_change(sandbox: SandboxProcess) -> dict[str, set[str]]:
 
 ON24 = PlatformCase("on24", _on24_config, _on24_rows, _on24_change)
 
+# ------------------------------------------------------------------------------ Cvent
+
+
+def _cvent_config(api_url: str) -> dict[str, t.Any]:
+    return {
+        "platform": "cvent",
+        "cvent_api": "rest",
+        "cvent_client_id": cvent.CLIENT_ID,
+        "cvent_client_secret": cvent.CLIENT_SECRET,
+        "api_url": api_url + "/ea",
+        "start_date": START_DATE,
+        "lookback_hours": 24,
+    }
+
+
+def _cvent_rows(data: dict[str, t.Any]) -> dict[str, int]:
+    """Cvent REST: every event; its attendees, session check-ins and survey answers; a
+    viewer per attendee with attendance durations. No Q&A in the REST API."""
+    return {
+        "events": len(data["events"]),
+        "registrants": len(data["attendees"]),
+        "registrant_sessions": len(data["attendance"]),
+        "viewers": len({d["attendee"]["id"] for d in data["durations"] if not d["deleted"]}),
+        "survey_responses": len(data["responses"]),
+        "questions": 0,
+    }
+
+
+def _cvent_change(sandbox: SandboxProcess) -> dict[str, set[str]]:
+    """Three people register for the busiest event and attend it (checked in now)."""
+    data = sandbox.dataset("cvent")
+    busiest = Counter(a["event"]["id"] for a in data["attendees"]).most_common(1)[0][0]
+    added = sandbox.admin("cvent", "add_attendees", event_id=busiest, count=3, attended=True)
+    ids = set(added["attendee_ids"])
+    return {"registrants": ids, "viewers": ids}
+
+
+CVENT = PlatformCase("cvent", _cvent_config, _cvent_rows, _cvent_change)
+
 CASES: dict[str, PlatformCase] = {
     "webinarfuel": WEBINARFUEL,
     "webcasts": WEBCASTS,
     "on24": ON24,
+    "cvent": CVENT,
 }
 PLATFORMS = tuple(CASES)
 
