@@ -152,3 +152,15 @@ def assert_unique_keys(run: TapRun, stream: str, key: t.Sequence[str]) -> None:
         seen[value] = seen.get(value, 0) + 1
     duplicates = {k: c for k, c in seen.items() if c > 1}
     assert not duplicates, f"{stream}: duplicate keys {list(duplicates)[:5]}"
+
+
+def assert_config_error(run: TapRun, key: str) -> None:
+    """A bad config: non-zero exit, one `tap-webinars: config error` line naming *key*, no
+    traceback and no Singer output at all."""
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("tap-webinars:")]
+    assert len(errors) == 1, run.stderr
+    assert "config error" in errors[0], errors[0]
+    assert key in errors[0], errors[0]
+    assert run.messages == []

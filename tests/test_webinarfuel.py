@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.harness import SandboxProcess, assert_unique_keys, run_tap
+from tests.harness import SandboxProcess, assert_config_error, assert_unique_keys, run_tap
 
 API_KEY = "wf-sandbox-key"
 KEYS = {
@@ -304,12 +304,7 @@ def test_bad_config_fails_in_one_line_before_any_request(
     config = {k: v for k, v in {**wf_config(sandbox), **change}.items() if v is not None}
     sandbox.clear_requests()
     run = run_tap(config)
-    assert run.returncode != 0
-    assert "Traceback" not in run.stderr
-    errors = [line for line in run.stderr.splitlines() if line.startswith("tap-webinars:")]
-    assert len(errors) == 1, run.stderr
-    assert "config error" in errors[0] and key in errors[0]
-    assert run.messages == []
+    assert_config_error(run, key)
     assert sandbox.requests() == []
 
 
