@@ -27,18 +27,16 @@ from tests.platform_configs import (
     STREAMS,
     case_for,
 )
-from tests.tools import AIRBYTE_PYTHON, SOURCE, TAP, event_bookmarks, require, write_json
+from tests.tools import (
+    AIRBYTE_PYTHON,
+    SDK_SETTINGS,
+    SOURCE,
+    TAP,
+    event_bookmarks,
+    require,
+    write_json,
+)
 
-SDK_SETTINGS = {
-    "stream_maps",
-    "stream_map_config",
-    "faker_config",
-    "flattening_enabled",
-    "flattening_max_depth",
-    "flattening_max_key_length",
-    "flattening_separator",
-    "batch_config",
-}
 VALIDATE_MESSAGES = """
 import sys
 from airbyte_protocol.models import AirbyteMessage

@@ -21,7 +21,7 @@ import yaml
 from tests.harness import ROOT, SandboxProcess
 from tests.pg import PostgresServer, postgres_server
 from tests.platform_configs import ID_COLUMN, PLATFORMS, SANDBOX_SIZE, STREAMS, case_for
-from tests.tools import MELTANO, TAP, event_bookmarks, require
+from tests.tools import MELTANO, SDK_SETTINGS, TAP, event_bookmarks, require
 
 STATE_ID = "dev:tap-webinars-to-target-postgres"
 CAPABILITIES = {
@@ -32,17 +32,6 @@ CAPABILITIES = {
     "stream-maps",
     "schema-flattening",
     "batch",
-}
-# Settings singer-sdk adds to every tap; Meltano knows them from the capabilities.
-SDK_SETTINGS = {
-    "stream_maps",
-    "stream_map_config",
-    "faker_config",
-    "flattening_enabled",
-    "flattening_max_depth",
-    "flattening_max_key_length",
-    "flattening_separator",
-    "batch_config",
 }
 KINDS = {
     "integer": {"integer"},

@@ -26,6 +26,20 @@ TARGET_CSV = TARGETS / "csv" / "bin" / "target-csv"
 TARGET_JSONL = TARGETS / "jsonl" / "bin" / "target-jsonl"
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
 AIRBYTE_PYTHON = ROOT / ".venv-airbyte" / "bin" / "python"
+# Settings singer-sdk adds to every tap: not ours to declare in meltano.yml (Meltano knows them
+# from the capabilities) nor in the Airbyte spec (their schema is not valid JSON Schema).
+SDK_SETTINGS = frozenset(
+    {
+        "stream_maps",
+        "stream_map_config",
+        "faker_config",
+        "flattening_enabled",
+        "flattening_max_depth",
+        "flattening_max_key_length",
+        "flattening_separator",
+        "batch_config",
+    }
+)
 
 
 def require(*tools: Path) -> None:
