@@ -48,7 +48,7 @@ from singer_sdk.singerlib.encoding.base import GenericSingerWriter
 
 from tap_webinars import redaction
 from tap_webinars.errors import AuthenticationError, PermissionDeniedError, SettingsError
-from tap_webinars.settings import CONFIG_SCHEMA, SECRET_KEYS
+from tap_webinars.platforms import config_schema, registry, secret_keys
 from tap_webinars.tap import TapWebinars
 
 PARENT_STREAM = "events"
@@ -61,17 +61,8 @@ CHILD_CURSORS = {
     "survey_responses": "submitted_at",
     "questions": "asked_at",
 }
-# Words spelled specially in setting titles.
-_TITLE_WORDS = {
-    "api": "API",
-    "url": "URL",
-    "id": "ID",
-    "ids": "IDs",
-    "on24": "ON24",
-    "webinarfuel": "WebinarFuel",
-    "webcasts": "Webcasts",
-    "cvent": "Cvent",
-}
+# Words spelled specially in setting titles (platform names come from their plug-ins).
+_TITLE_WORDS = {"api": "API", "url": "URL", "id": "ID", "ids": "IDs"}
 
 Message = dict[str, t.Any]
 
@@ -90,7 +81,8 @@ def _sdk_builtin_settings() -> frozenset[str]:
 
 
 def _title(name: str) -> str:
-    words = [_TITLE_WORDS.get(word, word) for word in name.split("_")]
+    special = {**_TITLE_WORDS, **{key: plugin.title for key, plugin in registry().items()}}
+    words = [special.get(word, word) for word in name.split("_")]
     words[0] = words[0][:1].upper() + words[0][1:]
     return " ".join(words)
 
@@ -110,14 +102,16 @@ def _plain_type(schema: dict[str, t.Any]) -> dict[str, t.Any]:
 def spec() -> dict[str, t.Any]:
     """The connector specification: the tap's settings, without singer-sdk's built-ins."""
     builtin = _sdk_builtin_settings()
+    settings_schema = config_schema()
+    secrets = secret_keys()
     properties: dict[str, t.Any] = {}
     for order, (name, schema) in enumerate(
         (name, schema)
-        for name, schema in CONFIG_SCHEMA["properties"].items()
+        for name, schema in settings_schema["properties"].items()
         if name not in builtin
     ):
         prop = _plain_type(deepcopy(schema))
-        secret = bool(prop.pop("secret", False)) or name in SECRET_KEYS
+        secret = bool(prop.pop("secret", False)) or name in secrets
         prop.pop("writeOnly", None)
         prop = {"title": _title(name), **prop, "order": order}
         if secret:
@@ -128,7 +122,7 @@ def spec() -> dict[str, t.Any]:
             "$schema": "http://json-schema.org/draft-07/schema#",
             "title": "Webinars Source Spec",
             "type": "object",
-            "required": [k for k in CONFIG_SCHEMA.get("required", []) if k in properties],
+            "required": [k for k in settings_schema.get("required", []) if k in properties],
             "additionalProperties": True,
             "properties": properties,
         },
@@ -172,7 +166,7 @@ def airbyte_stream(entry: dict[str, t.Any]) -> dict[str, t.Any]:
 
 
 def _tap(config: dict[str, t.Any], **kwargs: t.Any) -> TapWebinars:
-    for key in SECRET_KEYS:  # before validation, so even a type error cannot echo a secret
+    for key in secret_keys():  # before validation, so even a type error cannot echo a secret
         redaction.register_secret(config.get(key))
     return TapWebinars(config=config, **kwargs)
 

@@ -16,16 +16,26 @@ class SettingsError(TapWebinarsError):
         self.problem = problem
 
 
-class AuthenticationError(TapWebinarsError):
+class RequestFailedError(TapWebinarsError):
+    """A request kept failing after every retry, or failed in a way retries cannot fix.
+
+    `status` is the HTTP status (None when no answer came, or the platform signalled the
+    failure inside a 200), and `endpoint` the URL without its query, secrets removed, so
+    callers decide on facts, never on the wording of the message.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, endpoint: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.endpoint = endpoint
+
+
+class AuthenticationError(RequestFailedError):
     """The platform refused the credentials; retrying cannot help."""
 
 
-class PermissionDeniedError(TapWebinarsError):
+class PermissionDeniedError(RequestFailedError):
     """The credentials are valid but may not read this resource."""
-
-
-class RequestFailedError(TapWebinarsError):
-    """A request kept failing after every retry, or failed in a way retries cannot fix."""
 
 
 class PayloadError(TapWebinarsError):

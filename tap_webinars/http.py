@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 import typing as t
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -32,7 +32,7 @@ from tap_webinars.errors import (
     SettingsError,
 )
 from tap_webinars.redaction import redact, redact_url
-from tap_webinars.settings import is_loopback
+from tap_webinars.urls import is_loopback
 
 LOGGER = logging.getLogger("tap_webinars.http")
 
@@ -75,34 +75,90 @@ class HttpPolicy:
 
 
 class Pacer:
-    """Keeps requests under a sliding-window limit and pauses everyone after a 429."""
+    """Keeps calls under a sliding-window limit, and pauses everyone when the platform says so.
 
-    def __init__(self, limit: RateLimit | None) -> None:
-        self._limit = limit
+    One primitive for both kinds of quota: an API's request rate (each HTTP call) and a
+    report quota (each report asked for), whatever the period.
+    """
+
+    def __init__(self, limit: RateLimit | None, *, what: str = "requests") -> None:
+        self.limit = limit
+        self.what = what
         self._sent: deque[float] = deque()
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        """Block until one more request fits under the limit."""
+    def _trim(self, now: float) -> None:
+        if self.limit is not None:
+            while self._sent and self._sent[0] <= now - self.limit.period:
+                self._sent.popleft()
+
+    def acquire(self, on_wait: t.Callable[[float], None] | None = None) -> None:
+        """Block until one more call fits under the limit, then count it.
+
+        *on_wait* is told each wait before it starts (long report-quota waits are logged).
+        """
         while True:
             with self._lock:
                 now = time.monotonic()
                 wait = self._paused_until - now
-                if wait <= 0 and self._limit is not None:
-                    while self._sent and self._sent[0] <= now - self._limit.period:
-                        self._sent.popleft()
-                    if len(self._sent) >= self._limit.calls:
-                        wait = self._sent[0] + self._limit.period - now
+                if wait <= 0 and self.limit is not None:
+                    self._trim(now)
+                    if len(self._sent) >= self.limit.calls:
+                        wait = self._sent[0] + self.limit.period - now
                 if wait <= 0:
                     self._sent.append(now)
                     return
+            if on_wait is not None:
+                on_wait(wait)
             time.sleep(min(wait, 5.0))
 
     def pause(self, seconds: float) -> None:
-        """Hold every thread's next request for *seconds* (the platform said so)."""
+        """Hold every thread's next call for *seconds* (the platform said so)."""
         with self._lock:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def wait_after_refusal(self, attempt: int, *, first: float = 1.0, cap: float = 300.0) -> float:
+        """Seconds to wait after the platform said the quota is used up.
+
+        If our own calls fill the window, until the oldest leaves it; otherwise (another
+        client used the account's quota) a doubling poll from *first*. At most *cap*.
+        """
+        with self._lock:
+            now = time.monotonic()
+            self._trim(now)
+            if self.limit is not None and len(self._sent) >= self.limit.calls:
+                wait = self._sent[0] + self.limit.period - now
+            else:
+                wait = first * 2.0 ** min(attempt, 16)
+        return max(0.0, min(wait, cap))
+
+
+class HttpStats:
+    """What a run's requests did, for the end-of-run summary: counts per endpoint and waits."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.retries = 0
+        self.rate_limit_waits = 0
+        self.rate_limit_seconds = 0.0
+        self._lock = threading.Lock()
+
+    def count(self, endpoint: str) -> None:
+        """One request sent to *endpoint* (a path without its query)."""
+        with self._lock:
+            self.requests[endpoint] += 1
+
+    def retried(self) -> None:
+        """One request is being sent again after a failure."""
+        with self._lock:
+            self.retries += 1
+
+    def waited(self, seconds: float) -> None:
+        """One rate-limit wait of *seconds*."""
+        with self._lock:
+            self.rate_limit_waits += 1
+            self.rate_limit_seconds += seconds
 
 
 class HttpClient:
@@ -111,8 +167,7 @@ class HttpClient:
     def __init__(self, policy: HttpPolicy, *, timeout: float, max_concurrency: int) -> None:
         self.policy = policy
         self.timeout = timeout
-        self.request_count = 0
-        self._count_lock = threading.Lock()
+        self.stats = HttpStats()
         self._pacer = Pacer(policy.rate_limit)
         self._local = threading.local()
         self._pool_size = max(1, max_concurrency)
@@ -163,6 +218,7 @@ class HttpClient:
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
                 self._sleep(retries.after_failure(type(error).__name__), retries)
+                self.stats.retried()
                 continue
             try:
                 self._raise_for_status(response, retries.endpoint)
@@ -172,6 +228,7 @@ class HttpClient:
                 response.close()
                 wait = retries.after_rate_limit(signal)
                 self._pacer.pause(wait)
+                self.stats.waited(wait)
                 self._sleep(wait, retries)
                 continue
             except Reauthenticate:
@@ -179,7 +236,8 @@ class HttpClient:
                 retries.after_failure("session expired repeatedly", backoff_wait=False)
                 if self.policy.reauthenticate is None:
                     raise AuthenticationError(
-                        self._auth_message(retries.endpoint, "session")
+                        self._auth_message(retries.endpoint, "session"),
+                        endpoint=retries.endpoint,
                     ) from None
                 LOGGER.info("%s: session expired, logging in again", self.policy.platform)
                 self.policy.reauthenticate()
@@ -187,16 +245,14 @@ class HttpClient:
             except _Transient as transient:
                 response.close()
                 self._sleep(retries.after_failure(transient.reason), retries)
+                self.stats.retried()
                 continue
             return response
 
     def _send(self, method: str, url: str, **kwargs: t.Any) -> requests.Response:
         started = time.monotonic()
-        try:
-            response = self._session().request(method, url, timeout=self.timeout, **kwargs)
-        finally:
-            with self._count_lock:
-                self.request_count += 1
+        self.stats.count(redact_url(urlsplit(url)._replace(query="").geturl()))
+        response = self._session().request(method, url, timeout=self.timeout, **kwargs)
         LOGGER.debug(
             "%s %s -> %s in %.2fs",
             method,
@@ -218,15 +274,21 @@ class HttpClient:
         if status >= 500:
             raise _Transient(f"HTTP {status}")
         if status == 401:
-            raise AuthenticationError(self._auth_message(endpoint, f"HTTP {status}"))
+            raise AuthenticationError(
+                self._auth_message(endpoint, f"HTTP {status}"), status=status, endpoint=endpoint
+            )
         if status == 403:
             raise PermissionDeniedError(
                 f"{self.policy.platform}: access denied (HTTP 403) to {endpoint}: "
-                f"{_snippet(response)}; check that the account may read this resource"
+                f"{_snippet(response)}; check that the account may read this resource",
+                status=status,
+                endpoint=endpoint,
             )
         if status >= 400:
             raise RequestFailedError(
-                f"{self.policy.platform}: {endpoint} answered HTTP {status}: {_snippet(response)}"
+                f"{self.policy.platform}: {endpoint} answered HTTP {status}: {_snippet(response)}",
+                status=status,
+                endpoint=endpoint,
             )
 
     def _auth_message(self, endpoint: str, what: str) -> str:
@@ -266,7 +328,8 @@ class _RetryBudget:
         if self.failures >= self.policy.max_tries:
             raise RequestFailedError(
                 f"{self.policy.platform}: {self.endpoint} failed {self.failures} times, "
-                f"last: {reason}"
+                f"last: {reason}",
+                endpoint=self.endpoint,
             )
         return float(backoff.full_jitter(next(self._delays))) if backoff_wait else 0.0
 
@@ -277,7 +340,8 @@ class _RetryBudget:
         if self.rate_limit_waits > self.policy.max_rate_limit_waits:
             raise RequestFailedError(
                 f"{self.policy.platform}: {self.endpoint} still rate-limited after "
-                f"{self.rate_limit_waits - 1} waits ({signal.reason})"
+                f"{self.rate_limit_waits - 1} waits ({signal.reason})",
+                endpoint=self.endpoint,
             )
         wait = signal.wait_seconds
         if wait is None:

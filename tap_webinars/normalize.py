@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import typing as t
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Converter = t.Callable[[t.Any], t.Any]
@@ -141,13 +141,13 @@ def boolean(value: t.Any) -> bool | None:
 
 
 def seconds_from_minutes(value: t.Any) -> int | None:
-    """ON24 reports durations in minutes."""
+    """A duration sent in minutes, in whole seconds."""
     minutes = number(value)
     return None if minutes is None else round(minutes * 60)
 
 
 def seconds_from_milliseconds(value: t.Any) -> int | None:
-    """Webcasts reports session durations in milliseconds."""
+    """A duration sent in milliseconds, in whole seconds."""
     millis = number(value)
     return None if millis is None else round(millis / 1000)
 
@@ -209,8 +209,3 @@ def apply_field_map(
         elif name not in skip:
             extra[name] = value
     return columns, extra
-
-
-def hours(value: float) -> timedelta:
-    """A lookback or window length in hours."""
-    return timedelta(hours=value)

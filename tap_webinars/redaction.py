@@ -2,8 +2,8 @@
 
 Secrets are registered once, when the settings are read; from then on every log record is
 scrubbed as it is created (so no handler, level or third-party logger can leak one), and the
-query-string parameters that carry secrets on some platforms (Webcasts sends its password in
-the login URL) are masked wherever a URL is shown.
+query-string parameters that carry secrets on some platforms (one sends its password in the
+login URL) are masked wherever a URL is shown.
 """
 
 from __future__ import annotations

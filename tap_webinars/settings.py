@@ -1,17 +1,17 @@
-"""Configuration: the keys a user sets (SPEC §3) and their validation, before any request.
+"""Configuration: the keys every platform shares (SPEC §3), and the check run before any request.
 
-The SDK validates types against `CONFIG_SCHEMA`; `Settings.from_config` then checks what a
-JSON Schema cannot say (which keys each platform needs, dates, loopback-only plain HTTP) and
-turns the flat keys into one typed object that flows, unchanged, to the platform adapter.
+Each platform plug-in declares its own keys and rules; `tap_webinars.platforms` puts them
+together with these into the config schema. `Settings.from_config` checks types against that
+schema, then what a JSON Schema cannot say (dates, loopback-only plain HTTP, the platform's
+own rules), and turns the flat keys into one typed object that flows, unchanged, to the
+platform adapter.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import typing as t
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import jsonschema
 from singer_sdk import typing as th
@@ -19,140 +19,81 @@ from singer_sdk import typing as th
 from tap_webinars import redaction
 from tap_webinars.errors import SettingsError
 from tap_webinars.normalize import parse_timestamp, utc_now
-
-PLATFORMS = ("on24", "webinarfuel", "webcasts", "cvent")
-
-# Keys each platform cannot run without; checked in this order so the message names the first.
-REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
-    "on24": ("on24_client_id", "on24_access_token_key", "on24_access_token_secret"),
-    "webinarfuel": ("webinarfuel_api_key",),
-    "webcasts": ("webcasts_username", "webcasts_password"),
-    "cvent": (),  # depends on cvent_api, see _check_cvent
-}
-
-SECRET_KEYS = (
-    "on24_access_token_key",
-    "on24_access_token_secret",
-    "webinarfuel_api_key",
-    "webcasts_password",
-    "cvent_api_token",
-    "cvent_client_secret",
-)
+from tap_webinars.urls import url_problem
 
 
-def _secret(name: str, description: str) -> th.Property[t.Any]:
-    return th.Property(name, th.StringType, secret=True, description=description)
+class PlatformRules(t.Protocol):
+    """What the settings check needs of the configured platform's plug-in."""
+
+    name: str
+
+    @classmethod
+    def secret_keys(cls) -> tuple[str, ...]: ...  # noqa: D102
+
+    @classmethod
+    def check_config(cls, config: t.Mapping[str, t.Any]) -> None: ...  # noqa: D102
+
+    @classmethod
+    def default_account_id(cls, config: t.Mapping[str, t.Any]) -> str: ...  # noqa: D102
 
 
-CONFIG_SCHEMA = th.PropertiesList(
-    th.Property(
-        "platform",
-        th.StringType,
-        required=True,
-        allowed_values=list(PLATFORMS),
-        description="Platform this instance reads: on24, webinarfuel, webcasts or cvent.",
-    ),
-    th.Property(
-        "start_date",
-        th.DateTimeType,
-        description="Earliest data to extract (ISO 8601). Default: 90 days before now.",
-    ),
-    th.Property("end_date", th.DateTimeType, description="Optional upper bound (ISO 8601)."),
-    th.Property(
-        "account_id",
-        th.StringType,
-        description=(
-            "Label written into every record and key. Default: ON24 client id, Webcasts "
-            "username, Cvent event host or client id, or 'webinarfuel'."
+def common_properties(account_labels: t.Mapping[str, str]) -> list[th.Property[t.Any]]:
+    """The settings every platform shares; the plug-ins add their own after these.
+
+    *account_labels* maps each platform to what its `account_id` defaults to.
+    """
+    platforms = list(account_labels)
+    defaults = "; ".join(f"{name}: {label}" for name, label in account_labels.items())
+    return [
+        th.Property(
+            "platform",
+            th.StringType,
+            required=True,
+            allowed_values=list(platforms),
+            description=f"Platform this instance reads: {', '.join(platforms)}.",
         ),
-    ),
-    th.Property(
-        "api_url",
-        th.StringType,
-        description="Base URL override (region, proxy, tests). Plain http:// only for loopback.",
-    ),
-    th.Property(
-        "event_ids",
-        th.ArrayType(th.StringType),
-        description="Extract only these events (platform event ids).",
-    ),
-    th.Property(
-        "lookback_hours",
-        th.NumberType,
-        default=24,
-        description="Hours of recent activity re-read on every run, for late-published data.",
-    ),
-    th.Property(
-        "max_concurrency",
-        th.IntegerType,
-        default=4,
-        description="Upper bound on parallel requests; the platform's own limit always wins.",
-    ),
-    th.Property(
-        "request_timeout",
-        th.NumberType,
-        default=300,
-        description="Seconds to wait for one HTTP response.",
-    ),
-    th.Property("on24_client_id", th.StringType, description="ON24 client id."),
-    _secret("on24_access_token_key", "ON24 API access token key."),
-    _secret("on24_access_token_secret", "ON24 API access token secret."),
-    th.Property(
-        "on24_region",
-        th.StringType,
-        default="na",
-        allowed_values=["na", "eu"],
-        description="ON24 region: na (api.on24.com) or eu (api.eu.on24.com).",
-    ),
-    _secret("webinarfuel_api_key", "WebinarFuel API key (Bearer token)."),
-    th.Property("webcasts_username", th.StringType, description="Webcasts.com API username."),
-    _secret("webcasts_password", "Webcasts.com API password."),
-    th.Property(
-        "webcasts_reporting_url",
-        th.StringType,
-        description="Webcasts reporting host. Default: https://reporting.webcasts.com",
-    ),
-    th.Property(
-        "webcasts_report_path",
-        th.StringType,
-        default="/api/reporting/audience_reports",
-        description="Path of the audience report on the reporting host (unverified upstream).",
-    ),
-    th.Property(
-        "webcasts_time_zone",
-        th.StringType,
-        default="GMT",
-        description="Time zone the Webcasts reports are requested in.",
-    ),
-    th.Property(
-        "webcasts_include_expired",
-        th.BooleanType,
-        default=False,
-        description="Also pull expired Webcasts events, once each (stricter limits).",
-    ),
-    th.Property(
-        "cvent_api",
-        th.StringType,
-        default="conference",
-        allowed_values=["conference", "rest"],
-        description="Cvent API: conference (smarteventscloud.com) or rest (platform API).",
-    ),
-    th.Property(
-        "cvent_event_url",
-        th.StringType,
-        description="Cvent Conference event site URL (https://EVENT.smarteventscloud.com).",
-    ),
-    _secret("cvent_api_token", "Cvent Conference API token."),
-    th.Property("cvent_client_id", th.StringType, description="Cvent REST OAuth2 client id."),
-    _secret("cvent_client_secret", "Cvent REST OAuth2 client secret."),
-    th.Property(
-        "cvent_region",
-        th.StringType,
-        default="na",
-        allowed_values=["na", "eu"],
-        description="Cvent REST region: na or eu.",
-    ),
-).to_dict()
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            description="Earliest data to extract (ISO 8601). Default: 90 days before now.",
+        ),
+        th.Property("end_date", th.DateTimeType, description="Optional upper bound (ISO 8601)."),
+        th.Property(
+            "account_id",
+            th.StringType,
+            description=f"Label written into every record and key. Default: {defaults}.",
+        ),
+        th.Property(
+            "api_url",
+            th.StringType,
+            description=(
+                "Base URL override (region, proxy, tests). Plain http:// only for loopback."
+            ),
+        ),
+        th.Property(
+            "event_ids",
+            th.ArrayType(th.StringType),
+            description="Extract only these events (platform event ids).",
+        ),
+        th.Property(
+            "lookback_hours",
+            th.NumberType,
+            default=24,
+            description="Hours of recent activity re-read on every run, for late-published data.",
+        ),
+        th.Property(
+            "max_concurrency",
+            th.IntegerType,
+            default=4,
+            description="Upper bound on parallel requests; the platform's own limit always wins.",
+        ),
+        th.Property(
+            "request_timeout",
+            th.NumberType,
+            default=300,
+            description="Seconds to wait for one HTTP response.",
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -176,25 +117,29 @@ class Settings:
         return default if value in (None, "") else value
 
     @classmethod
-    def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:
-        """Check *config* for its platform and build the settings, or raise SettingsError."""
-        for key in SECRET_KEYS:
+    def from_config(
+        cls,
+        config: t.Mapping[str, t.Any],
+        rules: PlatformRules,
+        schema: t.Mapping[str, t.Any],
+    ) -> Settings:
+        """Check *config* against *schema* and the platform's *rules*, or raise SettingsError.
+
+        Secrets are registered for redaction first, so not even a message about a bad
+        value can show one.
+        """
+        for key in rules.secret_keys():
             redaction.register_secret(config.get(key))
-        _check_types(config)
-        platform = config.get("platform")
-        if platform not in PLATFORMS:
-            raise SettingsError("platform", f"must be one of {', '.join(PLATFORMS)}")
-        for key in REQUIRED_KEYS[platform]:
-            _require(config, key)
-        if platform == "cvent":
-            _check_cvent(config)
+        _check_types(config, schema)
+        rules.check_config(config)
         start = _timestamp(config, "start_date") or utc_now() - timedelta(days=90)
         end = _timestamp(config, "end_date")
         if end is not None and end <= start:
             raise SettingsError("end_date", "must be later than start_date")
-        for key in ("api_url", "webcasts_reporting_url", "cvent_event_url"):
-            if config.get(key):
-                _check_url(key, str(config[key]))
+        if config.get("api_url"):
+            problem = url_problem(str(config["api_url"]))
+            if problem:
+                raise SettingsError("api_url", problem)
         lookback = _number(config, "lookback_hours", 24, minimum=0)
         concurrency = int(_number(config, "max_concurrency", 4, minimum=1))
         timeout = _number(config, "request_timeout", 300, minimum=1)
@@ -204,8 +149,8 @@ class Settings:
         ):
             raise SettingsError("event_ids", "must be a list of non-empty event ids")
         return cls(
-            platform=platform,
-            account_id=str(config.get("account_id") or _default_account_id(platform, config)),
+            platform=rules.name,
+            account_id=str(config.get("account_id") or rules.default_account_id(config)),
             start_date=start,
             end_date=end,
             api_url=(str(config["api_url"]).rstrip("/") if config.get("api_url") else None),
@@ -217,11 +162,9 @@ class Settings:
         )
 
 
-def _check_types(config: t.Mapping[str, t.Any]) -> None:
-    """Check every key against CONFIG_SCHEMA, reporting the first problem by its key."""
-    if not isinstance(config.get("platform"), str) or not config["platform"].strip():
-        raise SettingsError("platform", f"is required: one of {', '.join(PLATFORMS)}")
-    properties = CONFIG_SCHEMA["properties"]
+def _check_types(config: t.Mapping[str, t.Any], schema: t.Mapping[str, t.Any]) -> None:
+    """Check every key against the config *schema*, reporting the first problem by its key."""
+    properties = schema["properties"]
     for key, value in config.items():
         schema = properties.get(key)
         if schema is None or value is None:
@@ -231,26 +174,6 @@ def _check_types(config: t.Mapping[str, t.Any]) -> None:
         )
         if error is not None:
             raise SettingsError(key, f"{error.message}")
-
-
-def _require(config: t.Mapping[str, t.Any], key: str) -> None:
-    if not str(config.get(key) or "").strip():
-        raise SettingsError(key, f"is required for platform '{config['platform']}'")
-
-
-def _check_cvent(config: t.Mapping[str, t.Any]) -> None:
-    api = config.get("cvent_api") or "conference"
-    if api == "conference":
-        # Its resource names and record shapes are not public (reference/README.md), so
-        # this version reads Cvent through the REST platform API only.
-        raise SettingsError(
-            "cvent_api", "'conference' is not supported by this version; set cvent_api to 'rest'"
-        )
-    if api == "rest":
-        _require(config, "cvent_client_id")
-        _require(config, "cvent_client_secret")
-    else:
-        raise SettingsError("cvent_api", "must be 'conference' or 'rest'")
 
 
 def _timestamp(config: t.Mapping[str, t.Any], key: str) -> datetime | None:
@@ -272,33 +195,3 @@ def _number(config: t.Mapping[str, t.Any], key: str, default: float, *, minimum:
     if value < minimum:
         raise SettingsError(key, f"must be at least {minimum:g}, got {value!r}")
     return float(value)
-
-
-def is_loopback(host: str) -> bool:
-    """Tell whether *host* names this machine, the only place plain HTTP is allowed."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_url(key: str, url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(key, f"is not an http(s) URL: {url!r}")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise SettingsError(key, "plain http:// is allowed only for loopback hosts; use https://")
-
-
-def _default_account_id(platform: str, config: t.Mapping[str, t.Any]) -> str:
-    if platform == "on24":
-        return str(config["on24_client_id"])
-    if platform == "webcasts":
-        return str(config["webcasts_username"])
-    if platform == "cvent":
-        if (config.get("cvent_api") or "conference") == "rest":
-            return str(config["cvent_client_id"])
-        return urlsplit(str(config["cvent_event_url"])).hostname or "cvent"
-    return "webinarfuel"

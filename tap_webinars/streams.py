@@ -9,21 +9,37 @@ state of their own: the event's bookmark, written after them, covers them.
 from __future__ import annotations
 
 import typing as t
+from pathlib import Path
 
 from singer_sdk import Stream
 from singer_sdk.schema.source import SchemaDirectory, StreamSchema
+from typing_extensions import override
 
-from tap_webinars import schemas
 from tap_webinars.sync import SyncRun
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from tap_webinars.tap import TapWebinars
 
-from typing_extensions import override
+def schema_directory() -> Path:
+    """Where the stream schemas are.
 
-SCHEMAS = SchemaDirectory(schemas)
+    Inside the package when installed from a wheel; else `schemas/` at the root of the source
+    tree (an editable install), their single source.
+    """
+    package = Path(__file__).resolve().parent
+    packaged = package / "schemas"
+    return packaged if packaged.is_dir() else package.parent / "schemas"
+
+
+SCHEMAS = SchemaDirectory(schema_directory())
+
+
+class HasRun(t.Protocol):
+    """The tap as the streams see it: the source of this invocation's sync run."""
+
+    @property
+    def run(self) -> SyncRun: ...  # noqa: D102
 
 
 class WebinarStream(Stream):
@@ -50,7 +66,7 @@ class WebinarStream(Stream):
     @property
     def run(self) -> SyncRun:
         """The tap's sync run (created on first use, one per tap invocation)."""
-        tap = t.cast("TapWebinars", self._tap)
+        tap = t.cast("HasRun", self._tap)
         return tap.run
 
 
@@ -105,16 +121,6 @@ class EventChildStream(WebinarStream):
     parent_stream_type = EventsStream
     # Stateless: the parent's per-event bookmark decides what is re-read.
     state_partitioning_keys: t.ClassVar[list[str]] = []  # type: ignore[misc]
-
-    _schema_sent = False
-
-    @override
-    def _write_schema_message(self) -> None:
-        # The SDK syncs a child once per parent record and would repeat its SCHEMA each
-        # time; targets need it once per run (and some re-inspect their tables on every one).
-        if not self._schema_sent:
-            super()._write_schema_message()
-            self._schema_sent = True
 
     @property
     @override

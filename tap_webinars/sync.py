@@ -131,6 +131,12 @@ class SyncRun:
             LOGGER.info(
                 "%s: %d events listed, %d to read", self.adapter.name, len(listed), len(refs)
             )
+            self.adapter.prepare(
+                {
+                    ref.event_id: read_window(self._bookmarks.get(ref.event_id), self.settings)
+                    for ref in refs
+                }
+            )
             workers = min(self.settings.max_concurrency, self.adapter.max_parallel_events)
             self._prefetcher = Prefetcher(self._fetch, refs, workers)
             self._refs = refs

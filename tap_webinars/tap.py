@@ -16,18 +16,21 @@ from typing_extensions import override
 
 from tap_webinars import redaction
 from tap_webinars.errors import SettingsError, TapWebinarsError
-from tap_webinars.platforms import adapter_class
-from tap_webinars.settings import CONFIG_SCHEMA, Settings
+from tap_webinars.platforms import adapter_class, config_schema, load_settings
+from tap_webinars.platforms.base import PlatformAdapter
+from tap_webinars.settings import Settings
 from tap_webinars.streams import STREAM_TYPES
 from tap_webinars.sync import SyncRun
+from tap_webinars.writer import SchemaOnceWriter
 
 
 class TapWebinars(Tap):
-    """Webinar and virtual-event data from ON24, WebinarFuel, Webcasts.com and Cvent."""
+    """Webinar and virtual-event data from every registered platform, in one schema."""
 
     name = "tap-webinars"
     package_name = "tap-webinars"
-    config_jsonschema = CONFIG_SCHEMA
+    config_jsonschema = config_schema()
+    message_writer_class = SchemaOnceWriter
     # The SDK's list minus activate-version: children send only changed events, so a table
     # version switch would make targets delete every other event's rows; it is never emitted.
     capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
@@ -36,27 +39,30 @@ class TapWebinars(Tap):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         redaction.install()
-        super().__init__(*args, **kwargs)
+        try:
+            super().__init__(*args, **kwargs)
+        except ConfigValidationError:
+            # The SDK's schema pass lists every problem; ours names the first key in one
+            # line, and knows what each platform requires.
+            load_settings(self.config)
+            raise
         if kwargs.get("validate_config", True):
             _ = self.settings  # fail on a bad config before any request
-
-    @override
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        # Our check first: it names the key in one line (SettingsError) and knows what each
-        # platform requires; the SDK's JSON Schema pass then finds nothing left to report.
-        if raise_errors:
-            adapter_class(Settings.from_config(self._config).platform)
-        return super()._validate_config(raise_errors=raise_errors)
 
     @cached_property
     def settings(self) -> Settings:
         """The validated settings (raises SettingsError naming the bad key)."""
-        return Settings.from_config(self.config)
+        return load_settings(self.config)
+
+    @property
+    def adapter_type(self) -> type[PlatformAdapter]:
+        """The configured platform's plug-in."""
+        return adapter_class(self.settings.platform)
 
     @cached_property
     def run(self) -> SyncRun:
         """The sync run of this invocation, against the configured platform."""
-        adapter = adapter_class(self.settings.platform)(self.settings, logger=self.logger)
+        adapter = self.adapter_type(self.settings, logger=self.logger)
         partitions = self.state.get("bookmarks", {}).get("events", {}).get("partitions", [])
         bookmarks = {
             str(p["context"]["event_id"]): p["replication_key_value"]
@@ -72,7 +78,7 @@ class TapWebinars(Tap):
 
     def check_connection(self) -> None:
         """Authenticate and make one cheap read (Airbyte `check`); raise if that fails."""
-        adapter = adapter_class(self.settings.platform)(self.settings, logger=self.logger)
+        adapter = self.adapter_type(self.settings, logger=self.logger)
         adapter.check()
         self.logger.info("Connection check passed for platform %s", self.settings.platform)
 

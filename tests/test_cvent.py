@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tap_webinars.platforms import load_settings
 from tap_webinars.platforms.cvent import CventAdapter
 from tap_webinars.sandbox.cvent import CLIENT_ID, CLIENT_SECRET
-from tap_webinars.settings import Settings
 from tests.harness import (
     SandboxProcess,
     TapRun,
@@ -385,7 +385,7 @@ def test_event_ids_limit_the_sync(sandbox: SandboxProcess) -> None:
 )
 def test_region_selects_the_documented_host(region: str, url: str) -> None:
     config = {k: v for k, v in cv_config_offline().items() if k != "api_url"}
-    settings = Settings.from_config({**config, "cvent_region": region})
+    settings = load_settings({**config, "cvent_region": region})
     assert CventAdapter(settings).base_url == url
 
 

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import requests
 
+from tap_webinars.platforms import load_settings
 from tap_webinars.platforms.on24 import On24Adapter, date_windows, is_rate_limited
 from tap_webinars.sandbox import on24_examples as examples
 from tap_webinars.sandbox.on24 import ACCESS_TOKEN_KEY, ACCESS_TOKEN_SECRET, CLIENT_ID
-from tap_webinars.settings import Settings
 from tests.harness import SandboxProcess, TapRun, assert_unique_keys, run_tap
 
 KEYS = {
@@ -717,7 +717,7 @@ def test_no_secret_in_output_at_debug(sandbox: SandboxProcess) -> None:
 
 def test_eu_base_url(sandbox: SandboxProcess) -> None:
     def base_url(**config: t.Any) -> str:
-        settings = Settings.from_config({**on24_config(sandbox), "api_url": None, **config})
+        settings = load_settings({**on24_config(sandbox), "api_url": None, **config})
         return On24Adapter(settings).base_url
 
     assert base_url() == f"https://api.on24.com/v2/client/{CLIENT_ID}"

@@ -22,8 +22,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 import requests
 
+from tap_webinars.platforms import load_settings
 from tap_webinars.platforms.webcasts import WebcastsAdapter
-from tap_webinars.settings import Settings
 from tests.harness import BIN, SandboxProcess, TapRun, assert_unique_keys, run_tap
 
 USERNAME = "webcasts-sandbox"
@@ -533,7 +533,7 @@ def test_connection_test(sandbox: SandboxProcess) -> None:
 
 def test_adapter_check_logs_in_and_reads_time_zones(sandbox: SandboxProcess) -> None:
     # The adapter's own connection check, in-process but over real HTTP to the sandbox.
-    adapter = WebcastsAdapter(Settings.from_config(config(sandbox)))
+    adapter = WebcastsAdapter(load_settings(config(sandbox)))
     adapter.check()
     paths = [r["path"] for r in sandbox.requests("webcasts")]
     assert paths == ["/api/login", "/api/reporting/timezones"]

@@ -1,10 +1,13 @@
-"""The one small interface every platform implements.
+"""The one small interface every platform plug-in implements.
 
-A platform answers two questions: which events exist and how recently each saw activity
-(`list_events`), and everything one changed event yields (`fetch_event`): its unified events
-record plus the records of every child stream, from as few requests as the API allows. The
-sync engine (`tap_webinars.sync`) decides which events changed, fetches them in parallel and
-feeds the streams in order; platform modules never touch Singer or state.
+A platform is a plug-in: an adapter class that declares everything about itself (its name,
+its settings and their checks, its default `account_id`, its sandbox simulator) and answers
+two questions: which events exist and how recently each saw activity (`list_events`), and
+everything one changed event yields (`fetch_event`): its unified events record plus the
+records of every child stream, from as few requests as the API allows. The sync engine
+decides which events changed, hands the adapter their read windows (`prepare`), fetches them
+in parallel and feeds the streams in order; platform modules never import the engine, and
+never touch Singer or state.
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ import typing as t
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from singer_sdk import typing as th
+
 from tap_webinars import normalize
-from tap_webinars.errors import PayloadError
+from tap_webinars.errors import PayloadError, SettingsError
 from tap_webinars.http import HttpClient, HttpPolicy
 from tap_webinars.records import RecordSpool
 from tap_webinars.redaction import redact_url
 from tap_webinars.settings import Settings
+from tap_webinars.urls import url_problem
 
 CHILD_STREAMS = (
     "registrants",
@@ -75,13 +81,56 @@ class EventBundle:
 
 
 class PlatformAdapter(abc.ABC):
-    """Base of the four platform modules."""
+    """Base of every platform plug-in.
 
+    A subclass states, as class attributes, what the rest of the tap derives from the
+    registry (`tap_webinars.platforms`): the config schema and `--about`, the README
+    settings table, the Airbyte spec, Meltano's settings check and the sandbox's platforms.
+    """
+
+    # The `platform` setting's value, and the platform's name as its vendor writes it.
     name: t.ClassVar[str]
+    title: t.ClassVar[str]
+    # This platform's own settings (`<name>_...`), with defaults, descriptions and
+    # `secret=True` where they are secrets.
+    config_properties: t.ClassVar[tuple[th.Property[t.Any], ...]] = ()
+    # Keys it cannot run without, checked in this order (the message names the first).
+    required_keys: t.ClassVar[tuple[str, ...]] = ()
+    # Keys holding base URLs: http(s) only, plain http only to loopback.
+    url_keys: t.ClassVar[tuple[str, ...]] = ()
+    # What `account_id` defaults to, in words (the settings table says it).
+    account_label: t.ClassVar[str] = "the platform's name"
+    # Its sandbox simulator, "module:Class", served under `/<name>` (None: not simulated).
+    simulator: t.ClassVar[str | None] = None
     # The child streams this platform can fill; the others are empty for it (README matrix).
     filled_streams: t.ClassVar[frozenset[str]] = frozenset(CHILD_STREAMS)
     # The platform's own cap on per-event work in parallel; max_concurrency cannot exceed it.
     max_parallel_events: t.ClassVar[int] = 8
+
+    @classmethod
+    def secret_keys(cls) -> tuple[str, ...]:
+        """The settings declared secret, to be masked everywhere."""
+        return tuple(p.name for p in cls.config_properties if p.to_dict().get("secret"))
+
+    @classmethod
+    def check_config(cls, config: t.Mapping[str, t.Any]) -> None:
+        """Check what a JSON Schema cannot say; raise a SettingsError naming the key.
+
+        The default checks `required_keys` and `url_keys`; a platform with more rules
+        (keys that depend on another key) extends it.
+        """
+        for key in cls.required_keys:
+            require_key(config, key)
+        for key in cls.url_keys:
+            if config.get(key):
+                problem = url_problem(str(config[key]))
+                if problem:
+                    raise SettingsError(key, problem)
+
+    @classmethod
+    def default_account_id(cls, config: t.Mapping[str, t.Any]) -> str:
+        """The `account_id` label when the user sets none."""
+        return cls.name
 
     def __init__(self, settings: Settings, *, logger: logging.Logger | None = None) -> None:
         self.settings = settings
@@ -91,6 +140,13 @@ class PlatformAdapter(abc.ABC):
             timeout=settings.request_timeout,
             max_concurrency=settings.max_concurrency,
         )
+
+    def prepare(self, windows: t.Mapping[str, Window]) -> None:  # noqa: B027 - optional hook
+        """Learn the read window of every event this run will fetch, before the first fetch.
+
+        An adapter that reads account-wide collections once per run (rather than per event)
+        uses it to ask for exactly the span the run needs.
+        """
 
     @abc.abstractmethod
     def http_policy(self) -> HttpPolicy:
@@ -133,3 +189,66 @@ def map_fields(
         return normalize.apply_field_map(source, fields, consumed=consumed)
     except ValueError as error:
         raise PayloadError(redact_url(endpoint), str(error)) from None
+
+
+def require_key(config: t.Mapping[str, t.Any], key: str) -> None:
+    """Raise a SettingsError unless *key* is set to something other than blanks."""
+    if not str(config.get(key) or "").strip():
+        raise SettingsError(key, f"is required for platform '{config.get('platform')}'")
+
+
+@dataclass(frozen=True)
+class Viewing:
+    """Some viewing of one kind by one viewer: a session, or a platform's per-kind total."""
+
+    kind: str  # live, on_demand, simlive or other
+    seconds: int | None
+    started_at: str | None = None  # unified timestamps (UTC ISO 8601)
+    ended_at: str | None = None
+    count: int | None = 1  # sessions this stands for; None where the platform gives no count
+
+
+VIEWING_KINDS = ("live", "on_demand", "simlive")
+
+
+def viewer_totals(
+    viewings: t.Iterable[Viewing], kinds: tuple[str, ...] = VIEWING_KINDS
+) -> dict[str, t.Any]:
+    """The viewers stream's totals, computed one way for every platform.
+
+    Seconds and session counts per kind, their total, and the first and last moment of
+    viewing. A kind this platform does not report (not in *kinds*) is null, as is a sum of
+    values the platform left unknown; `other` time counts in the total only.
+    """
+    seconds: dict[str, int | None] = {}
+    counts: dict[str, int | None] = {}
+    total: int | None = None
+    starts: list[str] = []
+    ends: list[str] = []
+    for viewing in viewings:
+        kind = viewing.kind if viewing.kind in VIEWING_KINDS else "other"
+        if viewing.seconds is not None:
+            seconds[kind] = (seconds.get(kind) or 0) + viewing.seconds
+            total = (total or 0) + viewing.seconds
+        else:
+            seconds.setdefault(kind, None)
+        if (kind in counts and counts[kind] is None) or viewing.count is None:
+            counts[kind] = None
+        else:
+            counts[kind] = (counts.get(kind) or 0) + viewing.count
+        if viewing.started_at:
+            starts.append(viewing.started_at)
+        if viewing.ended_at or viewing.started_at:
+            ends.append(viewing.ended_at or viewing.started_at or "")
+    columns: dict[str, t.Any] = {
+        "first_viewed_at": min(starts, default=None),
+        "last_viewed_at": max(ends, default=None),
+        "total_seconds": total,
+        "other_seconds": seconds.get("other", 0),
+        "other_session_count": counts.get("other", 0),
+    }
+    for kind in VIEWING_KINDS:
+        known = kind in kinds
+        columns[f"{kind}_seconds"] = seconds.get(kind, 0) if known else None
+        columns[f"{kind}_session_count"] = counts.get(kind, 0) if known else None
+    return columns

@@ -32,10 +32,16 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 import requests
+from singer_sdk import typing as th
 
 from tap_webinars import normalize as n
 from tap_webinars import redaction
-from tap_webinars.errors import AuthenticationError, PayloadError, RequestFailedError
+from tap_webinars.errors import (
+    AuthenticationError,
+    PayloadError,
+    RequestFailedError,
+    SettingsError,
+)
 from tap_webinars.http import HttpPolicy, RateLimit
 from tap_webinars.platforms.base import (
     EventBundle,
@@ -43,9 +49,9 @@ from tap_webinars.platforms.base import (
     PlatformAdapter,
     Window,
     map_fields,
+    require_key,
 )
 from tap_webinars.settings import Settings
-from tap_webinars.sync import read_window
 
 API_URLS = {
     "na": "https://api-platform.cvent.com/ea",
@@ -133,6 +139,44 @@ class CventAdapter(PlatformAdapter):
     """Cvent REST: events, attendees, session attendance, durations and survey responses."""
 
     name = "cvent"
+    title = "Cvent"
+    config_properties = (
+        th.Property(
+            "cvent_api",
+            th.StringType,
+            default="rest",
+            allowed_values=["rest", "conference"],
+            description="Cvent API: rest (platform API) or conference (smarteventscloud.com).",
+        ),
+        th.Property(
+            "cvent_event_url",
+            th.StringType,
+            description="Cvent Conference event site URL (https://EVENT.smarteventscloud.com).",
+        ),
+        th.Property(
+            "cvent_api_token",
+            th.StringType,
+            secret=True,
+            description="Cvent Conference API token.",
+        ),
+        th.Property("cvent_client_id", th.StringType, description="Cvent REST OAuth2 client id."),
+        th.Property(
+            "cvent_client_secret",
+            th.StringType,
+            secret=True,
+            description="Cvent REST OAuth2 client secret.",
+        ),
+        th.Property(
+            "cvent_region",
+            th.StringType,
+            default="na",
+            allowed_values=["na", "eu"],
+            description="Cvent REST region: na or eu.",
+        ),
+    )
+    url_keys = ("cvent_event_url",)
+    simulator = "tap_webinars.sandbox.cvent:CventSimulator"
+    account_label = "the REST client id, or the Conference event site's host"
     filled_streams = frozenset(
         {"registrants", "registrant_sessions", "viewers", "survey_responses"}
     )
@@ -152,6 +196,24 @@ class CventAdapter(PlatformAdapter):
         self._earliest: datetime | None = None
         self._sessions: dict[str, list[dict[str, t.Any]]] | None = None
 
+    @classmethod
+    def check_config(cls, config: t.Mapping[str, t.Any]) -> None:
+        """REST needs the OAuth client; the Conference API is not supported yet."""
+        super().check_config(config)
+        api = config.get("cvent_api") or "rest"
+        if api == "conference":
+            raise SettingsError(
+                "cvent_api",
+                "'conference' is not supported by this version; set cvent_api to 'rest'",
+            )
+        require_key(config, "cvent_client_id")
+        require_key(config, "cvent_client_secret")
+
+    @classmethod
+    def default_account_id(cls, config: t.Mapping[str, t.Any]) -> str:
+        """The OAuth client id."""
+        return str(config["cvent_client_id"])
+
     def http_policy(self) -> HttpPolicy:  # noqa: D102
         return HttpPolicy(
             platform=self.name,
@@ -164,18 +226,14 @@ class CventAdapter(PlatformAdapter):
         self.get(EVENTS_PATH, {"limit": 1})
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:  # noqa: D102
-        refs = [
+        return [
             EventRef(str(event["id"]), marker=None, listing=event, marker_known=False)
             for event in self.paged(EVENTS_PATH, {})
         ]
-        wanted = self.settings.event_ids
-        starts = [
-            read_window(bookmarks.get(ref.event_id), self.settings).start
-            for ref in refs
-            if wanted is None or ref.event_id in wanted
-        ]
-        self._earliest = min(starts) if starts else None
-        return refs
+
+    def prepare(self, windows: t.Mapping[str, Window]) -> None:
+        """Read each activity collection from the earliest window of the run on."""
+        self._earliest = min((w.start for w in windows.values()), default=None)
 
     def fetch_event(  # noqa: D102
         self, ref: EventRef, window: Window, wanted: frozenset[str]

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import requests
+from singer_sdk import typing as th
 
 from tap_webinars import normalize as n
 from tap_webinars.errors import PayloadError, RequestFailedError
@@ -201,6 +202,32 @@ class On24Adapter(PlatformAdapter):
     """ON24 Elite: events, registrants, attendees with engagement, viewing sessions."""
 
     name = "on24"
+    title = "ON24"
+    config_properties = (
+        th.Property("on24_client_id", th.StringType, description="ON24 client id."),
+        th.Property(
+            "on24_access_token_key",
+            th.StringType,
+            secret=True,
+            description="ON24 API access token key.",
+        ),
+        th.Property(
+            "on24_access_token_secret",
+            th.StringType,
+            secret=True,
+            description="ON24 API access token secret.",
+        ),
+        th.Property(
+            "on24_region",
+            th.StringType,
+            default="na",
+            allowed_values=["na", "eu"],
+            description="ON24 region: na (api.on24.com) or eu (api.eu.on24.com).",
+        ),
+    )
+    required_keys = ("on24_client_id", "on24_access_token_key", "on24_access_token_secret")
+    simulator = "tap_webinars.sandbox.on24:On24Simulator"
+    account_label = "the client id"
     # No published limit: let max_concurrency govern, the 403 signal paces us down.
     max_parallel_events = 8
 
@@ -210,6 +237,11 @@ class On24Adapter(PlatformAdapter):
         host = self.settings.api_url or REGION_HOSTS.get(region, REGION_HOSTS["na"])
         self.client_id = str(self.settings.get("on24_client_id")).strip()
         self.base_url = f"{host}/v2/client/{self.client_id}"
+
+    @classmethod
+    def default_account_id(cls, config: t.Mapping[str, t.Any]) -> str:
+        """The ON24 client id."""
+        return str(config["on24_client_id"]).strip()
 
     def http_policy(self) -> HttpPolicy:  # noqa: D102
         return HttpPolicy(

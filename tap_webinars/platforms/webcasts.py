@@ -38,6 +38,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import requests
 import urllib3
+from singer_sdk import typing as th
 
 from tap_webinars import normalize as n
 from tap_webinars import redaction
@@ -169,6 +170,43 @@ class WebcastsAdapter(PlatformAdapter):
     """Webcasts.com: one session, the event list, one streamed report per changed event."""
 
     name = "webcasts"
+    title = "Webcasts"
+    config_properties = (
+        th.Property("webcasts_username", th.StringType, description="Webcasts.com API username."),
+        th.Property(
+            "webcasts_password",
+            th.StringType,
+            secret=True,
+            description="Webcasts.com API password.",
+        ),
+        th.Property(
+            "webcasts_reporting_url",
+            th.StringType,
+            description=f"Webcasts reporting host. Default: {REPORTING_URL}",
+        ),
+        th.Property(
+            "webcasts_report_path",
+            th.StringType,
+            default=REPORT_PATH,
+            description="Path of the audience report on the reporting host (unverified upstream).",
+        ),
+        th.Property(
+            "webcasts_time_zone",
+            th.StringType,
+            default="GMT",
+            description="Time zone the Webcasts reports are requested in.",
+        ),
+        th.Property(
+            "webcasts_include_expired",
+            th.BooleanType,
+            default=False,
+            description="Also pull expired Webcasts events, once each (stricter limits).",
+        ),
+    )
+    required_keys = ("webcasts_username", "webcasts_password")
+    url_keys = ("webcasts_reporting_url",)
+    simulator = "tap_webinars.sandbox.webcasts:WebcastsSimulator"
+    account_label = "the username"
     max_parallel_events = 1  # guide: one report at a time
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -186,12 +224,6 @@ class WebcastsAdapter(PlatformAdapter):
             + str(settings.get("webcasts_report_path", REPORT_PATH)).lstrip("/")
         )
         self.time_zone = str(settings.get("webcasts_time_zone", "GMT")).strip()
-        try:
-            n.zone(self.time_zone)
-        except ValueError:
-            raise SettingsError(
-                "webcasts_time_zone", f"unknown time zone {self.time_zone!r}; use an IANA name"
-            ) from None
         self.include_expired = bool(settings.get("webcasts_include_expired", False))
         self.quotas = {kind: ReportQuota(limit) for kind, limit in REPORT_LIMITS.items()}
         self.report_data_fields = in_time_zone(REPORT_DATA_FIELDS, self.time_zone)
@@ -200,6 +232,23 @@ class WebcastsAdapter(PlatformAdapter):
         password = str(settings.get("webcasts_password", ""))
         for form in (password, quote_plus(password), quote(password, safe="")):
             redaction.register_secret(form)
+
+    @classmethod
+    def check_config(cls, config: t.Mapping[str, t.Any]) -> None:
+        """The report time zone must be one the tap can convert from."""
+        super().check_config(config)
+        time_zone = str(config.get("webcasts_time_zone") or "GMT").strip()
+        try:
+            n.zone(time_zone)
+        except ValueError:
+            raise SettingsError(
+                "webcasts_time_zone", f"unknown time zone {time_zone!r}; use an IANA name"
+            ) from None
+
+    @classmethod
+    def default_account_id(cls, config: t.Mapping[str, t.Any]) -> str:
+        """The API username."""
+        return str(config["webcasts_username"])
 
     def http_policy(self) -> HttpPolicy:  # noqa: D102
         return HttpPolicy(

@@ -20,6 +20,8 @@ import typing as t
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from singer_sdk import typing as th
+
 from tap_webinars import normalize as n
 from tap_webinars.errors import PayloadError, RequestFailedError
 from tap_webinars.http import HttpPolicy, RateLimit
@@ -86,6 +88,18 @@ class WebinarFuelAdapter(PlatformAdapter):
     """WebinarFuel: webinars, registrants and their (automated) sessions."""
 
     name = "webinarfuel"
+    title = "WebinarFuel"
+    config_properties = (
+        th.Property(
+            "webinarfuel_api_key",
+            th.StringType,
+            secret=True,
+            description="WebinarFuel API key (Bearer token).",
+        ),
+    )
+    required_keys = ("webinarfuel_api_key",)
+    simulator = "tap_webinars.sandbox.webinarfuel:WebinarFuelSimulator"
+    account_label = "'webinarfuel'"
     filled_streams = frozenset({"registrants", "registrant_sessions", "viewers"})
     # 100 requests a minute for the whole account: more parallel readers only queue.
     max_parallel_events = 4

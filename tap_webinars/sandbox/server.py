@@ -2,7 +2,7 @@
 
     tap-webinars-sandbox --port 8765 --seed 7 --latency-ms 100 --fault-rate 0.1
 
-Platform APIs live under `/on24`, `/webinarfuel`, `/webcasts`, `/cvent`; test hooks under
+Each platform plug-in's simulator lives under `/<platform>` (`/on24`, ...); test hooks under
 `/_admin` (request log, runtime options, per-platform data changes, dataset dumps).
 """
 
@@ -20,32 +20,25 @@ import typing as t
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from tap_webinars.platforms import registry
 from tap_webinars.sandbox.core import PlatformSimulator, Request, Response
 
 LOGGER = logging.getLogger("tap_webinars.sandbox")
 
-# prefix -> "module:Class"; a platform whose module is not there yet is simply not served.
-SIMULATORS = {
-    "webinarfuel": "tap_webinars.sandbox.webinarfuel:WebinarFuelSimulator",
-    "webcasts": "tap_webinars.sandbox.webcasts:WebcastsSimulator",
-    "on24": "tap_webinars.sandbox.on24:On24Simulator",
-    "cvent": "tap_webinars.sandbox.cvent:CventSimulator",
-}
-
 FAULT_STATUSES = (500, 502, 503)
 
 
+def simulator_targets() -> dict[str, str]:
+    """Every registered platform plug-in that has a simulator: prefix -> "module:Class"."""
+    return {name: p.simulator for name, p in registry().items() if p.simulator is not None}
+
+
 def load_simulators(seed: int, size: str) -> dict[str, PlatformSimulator]:
-    """Instantiate every platform simulator that exists in this build."""
+    """Instantiate the simulator of every platform plug-in that declares one."""
     simulators: dict[str, PlatformSimulator] = {}
-    for prefix, target in SIMULATORS.items():
+    for prefix, target in simulator_targets().items():
         module_name, class_name = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name == module_name:
-                continue
-            raise
+        module = importlib.import_module(module_name)
         simulators[prefix] = getattr(module, class_name)(seed=seed, size=size)
     return simulators
 

@@ -1,0 +1,408 @@
+"""What platform adapters share above the HTTP layer: JSON reads, paging, credentials.
+
+`http.py` sends one request well (retries, pacing, rate limits, redaction). This module
+turns requests into what an adapter reads:
+
+* `JsonApi`: a base URL plus an auth source; `get` returns a JSON object, `paged` every item
+  of a collection, driven by a paginator;
+* paginators, on singer-sdk's classes: page numbers up to `meta.total_pages`
+  (`TotalPagesPaginator`), page indexes up to an envelope total (`OffsetTotalPaginator`), and
+  a cursor token in the body (`NextTokenPaginator`);
+* `SessionSource`: a credential obtained by one call and renewed before it lapses or when the
+  platform refuses it; `ClientCredentialsToken` is the OAuth2 client-credentials kind, and a
+  login session (user name and password for a session id) is another.
+
+Each of these exists once; an adapter states its endpoints and picks its pieces.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+import time
+import typing as t
+
+import requests
+from singer_sdk.pagination import JSONPathPaginator, PageNumberPaginator
+from typing_extensions import override
+
+from tap_webinars import redaction
+from tap_webinars.errors import AuthenticationError, PayloadError, RequestFailedError
+from tap_webinars.http import HttpClient, decode_json
+from tap_webinars.redaction import redact_url
+
+T = t.TypeVar("T")
+
+_BODY = "_tap_webinars_body"
+
+
+def json_body(response: requests.Response) -> t.Any:
+    """The decoded JSON body of *response*, decoded once however often it is asked for."""
+    cached = response.__dict__.get(_BODY, _BODY)
+    if cached is _BODY:
+        cached = decode_json(response)
+        response.__dict__[_BODY] = cached
+    return cached
+
+
+def endpoint_of(response: requests.Response) -> str:
+    """The response's URL without its query, secrets removed: how errors name an endpoint."""
+    return redact_url(response.url.split("?", 1)[0])
+
+
+# ------------------------------------------------------------------------------ paging
+
+
+class Paging(t.Protocol):
+    """What `JsonApi.paged` needs of a paginator (singer-sdk's interface plus two hooks)."""
+
+    items_key: str
+    replaces_params: bool
+
+    @property
+    def finished(self) -> bool: ...  # noqa: D102
+
+    def params(self) -> dict[str, t.Any]: ...  # noqa: D102
+
+    def advance(self, response: requests.Response) -> None: ...  # noqa: D102
+
+    def items(self, response: requests.Response) -> list[t.Any]: ...  # noqa: D102
+
+
+def _items(response: requests.Response, key: str) -> list[t.Any]:
+    body = json_body(response)
+    items = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise PayloadError(endpoint_of(response), f"expected an object with a '{key}' list")
+    return items
+
+
+class TotalPagesPaginator(PageNumberPaginator):
+    """Page numbers from 1 until the body's `meta.total_pages` (or an empty page)."""
+
+    replaces_params = False
+
+    def __init__(
+        self,
+        items_key: str,
+        *,
+        page_size: int,
+        page_param: str = "page",
+        size_param: str = "per_page",
+        start: int = 1,
+    ) -> None:
+        super().__init__(start)
+        self.items_key = items_key
+        self.page_size = page_size
+        self.page_param = page_param
+        self.size_param = size_param
+
+    def params(self) -> dict[str, t.Any]:
+        """The query parameters that ask for the current page."""
+        return {self.page_param: self.current_value, self.size_param: self.page_size}
+
+    def items(self, response: requests.Response) -> list[t.Any]:
+        """The page's items."""
+        return _items(response, self.items_key)
+
+    @staticmethod
+    def total_pages(response: requests.Response) -> int:
+        """The `meta.total_pages` the page announces, or a PayloadError."""
+        body = json_body(response)
+        meta = body.get("meta") if isinstance(body, dict) else None
+        total = meta.get("total_pages") if isinstance(meta, dict) else None
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise PayloadError(endpoint_of(response), "missing meta.total_pages")
+        return total
+
+    @override
+    def has_more(self, response: requests.Response) -> bool:
+        return bool(self.items(response)) and self.current_value < self.total_pages(response)
+
+
+class OffsetTotalPaginator(PageNumberPaginator):
+    """Page indexes from 0 until the items seen reach the envelope's total.
+
+    It notices what offset paging cannot survive quietly: a page that repeats the one before
+    (the API ignored the offset) fails, and a listing that ends short of its total (rows
+    deleted while paging) is reported through `short_by`, so the caller can say so.
+    """
+
+    replaces_params = False
+
+    def __init__(
+        self,
+        items_key: str,
+        total_key: str,
+        *,
+        page_size: int,
+        page_param: str,
+        size_param: str,
+        max_pages: int = 10_000,
+    ) -> None:
+        super().__init__(0)
+        self.items_key = items_key
+        self.total_key = total_key
+        self.page_size = page_size
+        self.page_param = page_param
+        self.size_param = size_param
+        self.max_pages = max_pages
+        self.seen = 0
+        self.total: int | None = None
+        self.short_by = 0
+        self._previous_first: t.Any = None
+
+    def params(self) -> dict[str, t.Any]:
+        """The query parameters that ask for the current page."""
+        return {self.page_param: self.current_value, self.size_param: self.page_size}
+
+    def items(self, response: requests.Response) -> list[t.Any]:
+        """The page's items; an envelope with a zero total may leave the list out."""
+        body = json_body(response)
+        endpoint = endpoint_of(response)
+        if not isinstance(body, dict):
+            raise PayloadError(endpoint, "expected a JSON object")
+        total = body.get(self.total_key)
+        if isinstance(total, str) and total.strip().isdigit():
+            total = int(total)
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise PayloadError(endpoint, f"no '{self.total_key}' in the envelope")
+        items = body.get(self.items_key, [] if total == 0 else None)
+        if not isinstance(items, list):
+            raise PayloadError(endpoint, f"expected a '{self.items_key}' list")
+        if items and self.current_value > 0 and items[0] == self._previous_first:
+            raise PayloadError(
+                endpoint,
+                f"page {self.current_value} repeats page {self.current_value - 1}: "
+                "the API ignored the page offset",
+            )
+        self.total = total
+        return items
+
+    @override
+    def has_more(self, response: requests.Response) -> bool:
+        items = self.items(response)
+        self._previous_first = items[0] if items else None
+        self.seen += len(items)
+        assert self.total is not None
+        if self.seen >= self.total:
+            return False
+        if not items:
+            self.short_by = self.total - self.seen
+            return False
+        if self.current_value + 1 >= self.max_pages:
+            raise PayloadError(endpoint_of(response), f"still paging after {self.max_pages} pages")
+        return True
+
+
+class NextTokenPaginator(JSONPathPaginator):
+    """A cursor token in the body; the next page is asked for with that token alone."""
+
+    replaces_params = True
+
+    def __init__(
+        self,
+        items_key: str,
+        *,
+        jsonpath: str,
+        token_param: str,
+        first_params: t.Mapping[str, t.Any] | None = None,
+    ) -> None:
+        super().__init__(jsonpath)
+        self.items_key = items_key
+        self.token_param = token_param
+        self.first_params = dict(first_params or {})
+
+    def params(self) -> dict[str, t.Any]:
+        """The first page's extra parameters, then only the token."""
+        if self.current_value is None:
+            return dict(self.first_params)
+        return {self.token_param: self.current_value}
+
+    def items(self, response: requests.Response) -> list[t.Any]:
+        """The page's items."""
+        return _items(response, self.items_key)
+
+    @override
+    def has_more(self, response: requests.Response) -> bool:
+        return bool(self.items(response))
+
+    @override
+    def get_next(self, response: requests.Response) -> str | None:
+        # singer-sdk's version decodes the body again; ours is decoded once.
+        from singer_sdk.helpers.jsonpath import extract_jsonpath  # noqa: PLC0415
+
+        token = next(extract_jsonpath(self._jsonpath, json_body(response)), None)
+        return str(token) if token else None
+
+
+# ------------------------------------------------------------------------- credentials
+
+
+class SessionSource(abc.ABC, t.Generic[T]):
+    """A credential got by one call, kept until shortly before it lapses, shared by threads.
+
+    `current()` gives a valid one; `renew(stale)` replaces one the platform refused, unless
+    another thread already did. Subclasses say how to obtain it (`obtain`).
+    """
+
+    def __init__(self, *, margin_seconds: float = 60.0) -> None:
+        self.margin_seconds = margin_seconds
+        self._value: T | None = None
+        self._expires = 0.0
+        self._lock = threading.RLock()
+
+    @abc.abstractmethod
+    def obtain(self) -> tuple[T, float]:
+        """Ask the platform for a new credential; return it and its lifetime in seconds."""
+
+    def current(self) -> T:
+        """A credential valid now: obtained on first use, renewed before it lapses."""
+        with self._lock:
+            if self._value is None or time.monotonic() >= self._expires:
+                value, lifetime = self.obtain()
+                margin = min(self.margin_seconds, lifetime / 10)
+                self._value, self._expires = value, time.monotonic() + lifetime - margin
+            return self._value
+
+    def renew(self, stale: T | None = None) -> T:
+        """Replace *stale* (refused by the platform); a newer one already got is kept."""
+        with self._lock:
+            if stale is None or self._value == stale:
+                self._value = None
+            return self.current()
+
+
+class ClientCredentialsToken(SessionSource[str]):
+    """OAuth2 client credentials: POST the token URL with Basic auth, get a bearer token."""
+
+    def __init__(
+        self,
+        http: HttpClient,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        credential_keys: tuple[str, ...],
+        default_lifetime: float = 3600.0,
+    ) -> None:
+        super().__init__()
+        self.http = http
+        self.token_url = token_url
+        self.credential_keys = credential_keys
+        self.default_lifetime = default_lifetime
+        self._auth = (client_id, client_secret)
+
+    @override
+    def obtain(self) -> tuple[str, float]:
+        try:
+            response = self.http.request(
+                "POST", self.token_url, data={"grant_type": "client_credentials"}, auth=self._auth
+            )
+        except RequestFailedError as error:
+            # RFC 6749 §5.2: refused client credentials may come back as 400 invalid_client.
+            if error.status == 400 and any(
+                code in str(error) for code in ("invalid_client", "unauthorized_client")
+            ):
+                raise AuthenticationError(
+                    f"{self.http.policy.platform}: credentials refused at "
+                    f"{redact_url(self.token_url)}; check the settings "
+                    f"{', '.join(self.credential_keys)}",
+                    status=error.status,
+                    endpoint=error.endpoint,
+                ) from None
+            raise
+        body = json_body(response)
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise PayloadError(endpoint_of(response), "no access_token in the token response")
+        redaction.register_secret(token)
+        lifetime = body.get("expires_in")
+        seconds = float(lifetime) if isinstance(lifetime, (int, float)) else self.default_lifetime
+        return token, seconds
+
+    def headers(self) -> dict[str, str]:
+        """The Authorization header for a request sent now."""
+        return {"Authorization": f"Bearer {self.current()}"}
+
+
+# ------------------------------------------------------------------------------- reads
+
+
+class JsonApi:
+    """One JSON API: a base URL, the shared HTTP client, and how requests are authorised."""
+
+    def __init__(
+        self,
+        http: HttpClient,
+        base_url: str,
+        *,
+        token: ClientCredentialsToken | None = None,
+    ) -> None:
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+
+    def url(self, path: str) -> str:
+        """The full URL of *path*."""
+        return self.base_url + path
+
+    def request(self, path: str, params: t.Mapping[str, t.Any] | None = None) -> requests.Response:
+        """GET *path*; with a token, a refused token is renewed once and the call repeated."""
+        url = self.url(path)
+        if self.token is None:
+            return self.http.request("GET", url, params=dict(params or {}))
+        token = self.token
+        for attempt in range(2):
+            current = token.current()
+            try:
+                return self.http.request(
+                    "GET",
+                    url,
+                    params=dict(params or {}),
+                    headers={"Authorization": f"Bearer {current}"},
+                )
+            except AuthenticationError:
+                if attempt:
+                    raise
+                token.renew(current)  # it may have been revoked or expired early
+        raise AssertionError("unreachable")
+
+    def get(self, path: str, params: t.Mapping[str, t.Any] | None = None) -> dict[str, t.Any]:
+        """GET *path* and return its JSON object, or fail naming the endpoint."""
+        response = self.request(path, params)
+        body = json_body(response)
+        if not isinstance(body, dict):
+            raise PayloadError(endpoint_of(response), "expected a JSON object")
+        return body
+
+    def paged(
+        self,
+        path: str,
+        params: t.Mapping[str, t.Any],
+        paginator: Paging,
+        *,
+        first: requests.Response | None = None,
+    ) -> t.Iterator[dict[str, t.Any]]:
+        """Every item of a paged collection, as *paginator* walks it.
+
+        *first* is the first page when the caller already has it (a probe it reused).
+        """
+        response = first
+        while not paginator.finished:
+            if response is None:
+                page = paginator.params()
+                query = page if paginator.replaces_params else {**params, **page}
+                response = self.request(path, query)
+            items = paginator.items(response)
+            for item in items:
+                if not isinstance(item, dict):
+                    raise PayloadError(
+                        endpoint_of(response), f"a '{paginator.items_key}' item is not an object"
+                    )
+                yield item
+            try:
+                paginator.advance(response)
+            except RuntimeError as error:  # singer-sdk: the same token twice
+                raise PayloadError(endpoint_of(response), str(error)) from None
+            response = None

@@ -1,1 +1,0 @@
-"""One JSON Schema file per stream, shipped inside the wheel."""
