@@ -372,7 +372,7 @@ def retry_after_seconds(response: requests.Response) -> float | None:
             value = float(reset)
         except ValueError:
             return None
-        # An epoch timestamp (WebinarFuel) or a number of seconds (IETF draft).
+        # An epoch timestamp (some platforms) or a number of seconds (IETF draft).
         return max(0.0, value - time.time()) if value > 1_000_000_000 else value
     return None
 

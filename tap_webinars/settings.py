@@ -112,7 +112,7 @@ class Settings:
     raw: t.Mapping[str, t.Any] = field(repr=False)
 
     def get(self, key: str, default: t.Any = None) -> t.Any:
-        """Read a platform-specific key (e.g. `webcasts_time_zone`) as configured."""
+        """Read one of the platform plug-in's own keys, as configured (None when blank)."""
         value = self.raw.get(key)
         return default if value in (None, "") else value
 

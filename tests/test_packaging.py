@@ -84,3 +84,8 @@ def test_wheel_install_gives_a_working_tap(tmp_path: Path, sandbox: SandboxProce
     ).stdout
     assert str(ROOT) not in where
     assert str(env_dir) in where
+    # schemas/ at the root is the single source; the wheel carries it inside the package.
+    packaged = sorted(p.name for p in (Path(where.strip()).parent / "schemas").glob("*.json"))
+    assert packaged == sorted(p.name for p in (ROOT / "schemas").glob("*.json"))
+    assert len(packaged) == 6
+    assert not (ROOT / "tap_webinars" / "schemas").exists()
