@@ -17,6 +17,7 @@ from datetime import datetime
 
 from tap_webinars.normalize import format_timestamp, parse_timestamp, utc_now
 from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
+from tap_webinars.progress import RunReport
 from tap_webinars.settings import Settings
 
 LOGGER = logging.getLogger("tap_webinars.sync")
@@ -109,6 +110,8 @@ class SyncRun:
         self._prefetcher: Prefetcher | None = None
         self._bundles: dict[str, EventBundle] = {}
         self._lock = threading.Lock()
+        self.report = RunReport(adapter.name, adapter.http.stats)
+        self.events_selected = "events" in wanted
 
     def plan(self) -> list[EventRef]:
         """The events to read this run, oldest activity first.
@@ -131,6 +134,7 @@ class SyncRun:
             LOGGER.info(
                 "%s: %d events listed, %d to read", self.adapter.name, len(listed), len(refs)
             )
+            self.report.planned(len(listed), len(refs))
             self.adapter.prepare(
                 {
                     ref.event_id: read_window(self._bookmarks.get(ref.event_id), self.settings)
@@ -189,7 +193,12 @@ class SyncRun:
         with self._lock:
             bundle = self._bundles.pop(event_id, None)
         if bundle is not None:
+            for stream, spool in bundle.records.items():
+                self.report.records[stream] += len(spool)
+            if self.events_selected:
+                self.report.records["events"] += 1
             bundle.close()
+            self.report.event_done()
 
     def close(self) -> None:
         """End of run: stop prefetching and free whatever is left."""
@@ -197,3 +206,4 @@ class SyncRun:
             self._prefetcher.close()
         for event_id in list(self._bundles):
             self.close_event(event_id)
+        self.report.summarise()

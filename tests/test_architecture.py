@@ -116,7 +116,9 @@ def test_no_platform_module_imports_the_engine() -> None:
         if name.startswith(("tap_webinars.platforms.", "tap_webinars.sandbox."))
     ]
     assert len(platform_modules) >= 8
-    leaks = {name: sorted(graph[name] & ENGINE) for name in platform_modules if graph[name] & ENGINE}
+    leaks = {
+        name: sorted(graph[name] & ENGINE) for name in platform_modules if graph[name] & ENGINE
+    }
     assert leaks == {}
 
 

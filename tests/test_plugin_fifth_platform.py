@@ -115,7 +115,7 @@ class FifthApi(BaseHTTPRequestHandler):
 
     requests_seen: t.ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         FifthApi.requests_seen.append(self.path)
         if self.headers.get("Authorization") != f"Bearer {API_KEY}":
@@ -142,7 +142,7 @@ class FifthApi(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: t.Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: t.Any) -> None:
         pass
 
 
@@ -193,8 +193,10 @@ def test_without_the_plugin_the_platform_is_unknown(tmp_path: Path, fifth_api: s
     config = fifth_config(tmp_path, fifth_api)
     done = run([str(BIN / "tap-webinars"), "--config", str(config)], os.environ.copy())
     assert done.returncode != 0
-    assert done.stderr.strip().splitlines()[-1].startswith(
-        "tap-webinars: config error: platform: must be one of"
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith("tap-webinars: config error: platform: must be one of")
     )
     assert done.stdout == ""
 
