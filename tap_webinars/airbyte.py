@@ -47,6 +47,7 @@ from singer_sdk.helpers import capabilities as sdk_capabilities
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
 
 from tap_webinars import redaction
+from tap_webinars.access import access_report, describe
 from tap_webinars.errors import AuthenticationError, PermissionDeniedError, SettingsError
 from tap_webinars.platforms import config_schema, registry, secret_keys
 from tap_webinars.tap import TapWebinars
@@ -424,10 +425,14 @@ class AirbyteMessageWriter(GenericSingerWriter[str, t.Any]):
 def check(config: dict[str, t.Any]) -> dict[str, t.Any]:
     """Validate the config and authenticate against the platform with one cheap read."""
     try:
-        _tap(config).check_connection()
+        tap = _tap(config)
+        tap.check_connection()
+        report = access_report(tap.adapter_type(tap.settings, logger=tap.logger))
     except Exception as error:  # any failure is a FAILED status, not a crash
         return {"status": "FAILED", "message": _describe(error)}
-    return {"status": "SUCCEEDED"}
+    if not any(row.readable for row in report if row.stream == "events"):
+        return {"status": "FAILED", "message": redaction.redact(describe(report))}
+    return {"status": "SUCCEEDED", "message": redaction.redact(describe(report))}
 
 
 def read(

@@ -45,3 +45,23 @@ class PayloadError(TapWebinarsError):
         super().__init__(f"unexpected payload from {endpoint}: {problem}")
         self.endpoint = endpoint
         self.problem = problem
+
+
+class StreamUnavailableError(TapWebinarsError):
+    """The credentials may not read what these streams need (a core endpoint refused).
+
+    The engine skips the streams for the account and goes on, unless `strict_permissions`
+    is set; the message names the permission or scope to request.
+    """
+
+    def __init__(
+        self, streams: tuple[str, ...], endpoint: str, permission: str, status: int | None
+    ) -> None:
+        super().__init__(
+            f"{', '.join(streams)}: access refused (HTTP {status}) at {endpoint}; "
+            f"ask for the permission {permission}"
+        )
+        self.streams = streams
+        self.endpoint = endpoint
+        self.permission = permission
+        self.status = status

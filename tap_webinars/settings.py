@@ -88,6 +88,15 @@ def common_properties(account_labels: t.Mapping[str, str]) -> list[th.Property[t
             description="Upper bound on parallel requests; the platform's own limit always wins.",
         ),
         th.Property(
+            "strict_permissions",
+            th.BooleanType,
+            default=False,
+            description=(
+                "Fail the run (one line, non-zero exit) when the credentials may not read a "
+                "stream; by default such a stream is skipped with a warning."
+            ),
+        ),
+        th.Property(
             "request_timeout",
             th.NumberType,
             default=300,
@@ -109,6 +118,7 @@ class Settings:
     lookback: timedelta
     max_concurrency: int
     request_timeout: float
+    strict_permissions: bool
     raw: t.Mapping[str, t.Any] = field(repr=False)
 
     def get(self, key: str, default: t.Any = None) -> t.Any:
@@ -158,6 +168,7 @@ class Settings:
             lookback=timedelta(hours=lookback),
             max_concurrency=concurrency,
             request_timeout=timeout,
+            strict_permissions=bool(config.get("strict_permissions") or False),
             raw=dict(config),
         )
 

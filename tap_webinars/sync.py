@@ -15,6 +15,7 @@ import typing as t
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
+from tap_webinars.errors import PermissionDeniedError, StreamUnavailableError
 from tap_webinars.normalize import format_timestamp, parse_timestamp, utc_now
 from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
 from tap_webinars.progress import RunReport
@@ -111,6 +112,7 @@ class SyncRun:
         self._bundles: dict[str, EventBundle] = {}
         self._lock = threading.Lock()
         self.report = RunReport(adapter.name, adapter.http.stats)
+        self.unavailable: set[str] = set()
         self.events_selected = "events" in wanted
 
     def plan(self) -> list[EventRef]:
@@ -148,7 +150,14 @@ class SyncRun:
 
     def _fetch(self, ref: EventRef) -> EventBundle:
         since = self._bookmarks.get(ref.event_id)
-        bundle = self.adapter.fetch_event(ref, read_window(since, self.settings), self.wanted)
+        while True:
+            with self._lock:
+                wanted = self.wanted - self.unavailable
+            try:
+                bundle = self.adapter.fetch_event(ref, read_window(since, self.settings), wanted)
+                break
+            except StreamUnavailableError as refused:
+                self._skip_streams(refused)
         # Where the listing cannot tell activity, the event was read through the run's
         # start: that, not the latest record, is what the next run's window starts from
         # (a one-time webinar's sessions all share one time and would be re-read forever).
@@ -157,6 +166,32 @@ class SyncRun:
             reported, None if not ref.marker_known else since
         )
         return bundle
+
+    def _skip_streams(self, refused: StreamUnavailableError) -> None:
+        """Skip the refused streams for this account (or fail, with strict permissions).
+
+        The event is then read again without them: the other streams complete, and no
+        later event asks for what was refused.
+        """
+        if self.settings.strict_permissions:
+            raise PermissionDeniedError(
+                f"{self.adapter.name}: {refused} (strict_permissions is on)",
+                status=refused.status,
+                endpoint=refused.endpoint,
+            ) from None
+        with self._lock:
+            new = [s for s in refused.streams if s not in self.unavailable]
+            self.unavailable.update(refused.streams)
+        for stream in new:
+            reason = f"{refused.permission} refused (HTTP {refused.status}) at {refused.endpoint}"
+            self.report.skip(stream, reason)
+            LOGGER.warning(
+                "%s: skipping stream %s for this account: %s; ask for the permission %s",
+                self.adapter.name,
+                stream,
+                f"access refused (HTTP {refused.status}) at {refused.endpoint}",
+                refused.permission,
+            )
 
     def _bookmark_value(self, reported: str | None, since: datetime | None) -> str:
         """Never move a bookmark backwards, nor past the moment this run started.
@@ -206,4 +241,6 @@ class SyncRun:
             self._prefetcher.close()
         for event_id in list(self._bundles):
             self.close_event(event_id)
+        for what, why in self.adapter.permissions.skipped.items():
+            self.report.skip(what, why)
         self.report.summarise()

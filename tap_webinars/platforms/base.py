@@ -23,6 +23,7 @@ from singer_sdk import typing as th
 from tap_webinars import normalize
 from tap_webinars.errors import PayloadError, SettingsError
 from tap_webinars.http import HttpClient, HttpPolicy
+from tap_webinars.permissions import Permissions
 from tap_webinars.records import RecordSpool
 from tap_webinars.redaction import redact_url
 from tap_webinars.settings import Settings
@@ -48,6 +49,16 @@ class EventRef:
     listing: t.Mapping[str, t.Any] = field(default_factory=dict, compare=False)
     # False when the listing cannot tell activity at all (WebinarFuel): read every run.
     marker_known: bool = True
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One cheap read that tells whether *streams* can be read, and what to ask for if not."""
+
+    streams: tuple[str, ...]
+    permission: str
+    read: t.Callable[[], object]
+    enrichment: bool = False  # refused, it costs columns only, not the streams
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,7 @@ class PlatformAdapter(abc.ABC):
             timeout=settings.request_timeout,
             max_concurrency=settings.max_concurrency,
         )
+        self.permissions = Permissions(self.name, self.logger)
 
     def prepare(self, windows: t.Mapping[str, Window]) -> None:  # noqa: B027 - optional hook
         """Learn the read window of every event this run will fetch, before the first fetch.
@@ -151,6 +163,15 @@ class PlatformAdapter(abc.ABC):
     @abc.abstractmethod
     def http_policy(self) -> HttpPolicy:
         """Describe this API's limits, rate-limit signals and credentials to the HTTP layer."""
+
+    def access_probes(self) -> list[Probe]:
+        """One small read per resource, to tell which streams these credentials can read.
+
+        The default probes the connection check for every stream; a platform whose
+        permissions are granted per resource lists one probe per resource.
+        """
+        streams = ("events", *sorted(self.filled_streams))
+        return [Probe(streams, "API access for these credentials", self.check)]
 
     @abc.abstractmethod
     def check(self) -> None:
