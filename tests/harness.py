@@ -62,6 +62,10 @@ class SandboxProcess:
         """Set latency_ms, fault_rate, and per-platform options ({platform: {...}})."""
         self._admin("POST", "config", options)
 
+    def scenarios(self, *specs: dict[str, t.Any]) -> None:
+        """Switch hostile answers on (`tap_webinars/sandbox/scenarios.py`); none: all off."""
+        self.configure(scenarios=list(specs))
+
     def requests(self, platform: str | None = None) -> list[dict[str, t.Any]]:
         """The request log, optionally for one platform."""
         log = self._admin("GET", "requests")

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tap_webinars.platforms import registry
 from tap_webinars.sandbox.core import PlatformSimulator, Request, Response
+from tap_webinars.sandbox.scenarios import Scenarios
 
 LOGGER = logging.getLogger("tap_webinars.sandbox")
 
@@ -53,6 +54,7 @@ class Sandbox:
         self.latency_ms = 0.0
         self.fault_rate = 0.0
         self.requests: list[dict[str, t.Any]] = []
+        self.scenarios = Scenarios()
         self._faults = random.Random(seed)  # noqa: S311 - fault injection, not security
         self._lock = threading.Lock()
 
@@ -63,6 +65,7 @@ class Sandbox:
         self.simulators = load_simulators(self.seed, self.size)
         self.latency_ms = 0.0
         self.fault_rate = 0.0
+        self.scenarios = Scenarios()
         with self._lock:
             self.requests.clear()
 
@@ -95,7 +98,12 @@ class Sandbox:
         if fault is not None:
             self._log(entry, int(fault))
             return Response.json({"message": "injected fault"}, status=int(fault))
-        response = simulator.handle(request)
+        scenario = self.scenarios.take(head, request.path)
+        if scenario is not None:
+            entry["scenario"] = scenario.kind
+            response = scenario.replace(lambda: simulator.handle(request))
+        else:
+            response = simulator.handle(request)
         self._log(entry, response.status)
         return response
 
@@ -126,6 +134,8 @@ class Sandbox:
             options = request.json()
             self.latency_ms = float(options.pop("latency_ms", self.latency_ms))
             self.fault_rate = float(options.pop("fault_rate", self.fault_rate))
+            if "scenarios" in options:
+                self.scenarios.set(options.pop("scenarios"))
             for name, simulator in self.simulators.items():
                 simulator.configure(options.get(name, {}))
             return Response.json({"latency_ms": self.latency_ms, "fault_rate": self.fault_rate})

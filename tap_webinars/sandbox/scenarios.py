@@ -1,0 +1,130 @@
+"""Switchable hostile answers, for any platform: what real accounts and proxies send.
+
+A scenario matches requests by platform and path (a regular expression over the path after
+the platform prefix) and replaces or mangles the simulator's answer, a number of times or
+for good. Tests switch them on through `/_admin/config`:
+
+    {"scenarios": [{"platform": "on24", "path": "/poll$", "kind": "status", "status": 403}]}
+
+Kinds:
+    status      answer `status` with `body` (JSON) instead: a permission withheld, a
+                resource missing, a scope error
+    html        HTTP 200 with an HTML error page, as a proxy or a login wall sends it
+    truncate    the real body cut to `keep` (a fraction, default 0.5) of its bytes
+    xml_bomb    HTTP 200, an XML document whose entities expand exponentially
+    xml_entity  HTTP 200, an XML document with an external entity (a local file)
+    body        HTTP `status` (default 200) with the given `text` and `content_type`
+
+Platform simulators add their own, field-level drift (a field added, dropped or nulled) as
+options of their own; these are the transport-level ones every platform can meet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import typing as t
+from dataclasses import dataclass
+
+from tap_webinars.sandbox.core import Response
+
+HTML_ERROR_PAGE = (
+    "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    "<body><h1>Bad Gateway</h1><p>The proxy server received an invalid response.</p>"
+    "</body></html>"
+)
+XML_BOMB = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + "".join(
+        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
+        for i in range(1, 10)
+    )
+    + "]>\n<convey_api><result><returnCode>&lol9;</returnCode></result></convey_api>\n"
+)
+XML_EXTERNAL_ENTITY = (
+    '<?xml version="1.0"?>\n<!DOCTYPE data [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n'
+    "<convey_api><result><returnCode>&secret;</returnCode></result></convey_api>\n"
+)
+
+
+@dataclass
+class Scenario:
+    """One switched-on hostile answer."""
+
+    platform: str
+    path: re.Pattern[str]
+    kind: str
+    times: int  # answers left; -1 for every matching request
+    options: dict[str, t.Any]
+
+    @classmethod
+    def from_json(cls, spec: t.Mapping[str, t.Any]) -> Scenario:
+        """Build a scenario from its admin-hook description."""
+        options = {k: v for k, v in spec.items() if k not in ("platform", "path", "kind", "times")}
+        return cls(
+            platform=str(spec["platform"]),
+            path=re.compile(str(spec.get("path", ".*"))),
+            kind=str(spec["kind"]),
+            times=int(spec.get("times", -1)),
+            options=options,
+        )
+
+    def matches(self, platform: str, path: str) -> bool:
+        """Whether this scenario applies to a request (and has answers left)."""
+        return self.times != 0 and platform == self.platform and bool(self.path.search(path))
+
+    def replace(self, produce: t.Callable[[], Response]) -> Response:
+        """The hostile answer; *produce* gives the simulator's own, when it is needed."""
+        kind, options = self.kind, self.options
+        if kind == "status":
+            body = options.get("body", {"message": "access denied"})
+            return Response.json(body, status=int(options.get("status", 403)))
+        if kind == "html":
+            return Response.text(HTML_ERROR_PAGE, content_type="text/html")
+        if kind == "xml_bomb":
+            return Response.xml(XML_BOMB)
+        if kind == "xml_entity":
+            return Response.xml(XML_EXTERNAL_ENTITY)
+        if kind == "body":
+            return Response.text(
+                str(options.get("text", "")),
+                status=int(options.get("status", 200)),
+                content_type=str(options.get("content_type", "application/json")),
+            )
+        if kind == "truncate":
+            real = produce()
+            data = real.body if isinstance(real.body, bytes) else b"".join(real.body)
+            keep = max(1, int(len(data) * float(options.get("keep", 0.5))))
+            return Response(real.status, data[:keep], dict(real.headers))
+        msg = f"unknown scenario kind {kind!r}"
+        raise ValueError(msg)
+
+
+class Scenarios:
+    """The scenarios switched on now, thread-safe."""
+
+    def __init__(self) -> None:
+        self._active: list[Scenario] = []
+        self._lock = threading.Lock()
+
+    def set(self, specs: t.Iterable[t.Mapping[str, t.Any]]) -> None:
+        """Replace every scenario with *specs* (an empty list switches them all off)."""
+        built = [Scenario.from_json(spec) for spec in specs]
+        with self._lock:
+            self._active = built
+
+    def take(self, platform: str, path: str) -> Scenario | None:
+        """The first scenario matching a request, counting one of its answers."""
+        with self._lock:
+            for scenario in self._active:
+                if scenario.matches(platform, path):
+                    if scenario.times > 0:
+                        scenario.times -= 1
+                    return scenario
+        return None
+
+    def describe(self) -> str:
+        """The active scenarios, for the admin hook's answer."""
+        with self._lock:
+            return json.dumps([(s.platform, s.path.pattern, s.kind, s.times) for s in self._active])
