@@ -400,7 +400,7 @@ def parse_answer(source: t.Any, element: str | None, endpoint: str) -> Answer:
                 if not stack:
                     code = _first(node.attrib, CODE_NAMES)
                     message = _first(node.attrib, MESSAGE_NAMES)
-                if record_depth is None and _tag(node) == element:
+                if record_depth is None and stack and _tag(node) == element:  # never the root
                     record_depth = len(stack)
                 stack.append(node)
                 continue
