@@ -161,7 +161,6 @@ SESSION_TYPES = {
     "live": "live",
     "virtual": "live",
     "ondemand": "on_demand",
-    "simlive": "simlive",
     "inperson": "other",
 }
 STATUSES = {"cancelled": "canceled"}
