@@ -389,11 +389,14 @@ class JsonApi:
         *first* is the first page when the caller already has it (a probe it reused).
         """
         response = first
+        asked = first is not None  # a paginator that replaces params does so after page one
         while not paginator.finished:
             if response is None:
                 page = paginator.params()
-                query = page if paginator.replaces_params else {**params, **page}
+                replace = paginator.replaces_params and asked
+                query = page if replace else {**params, **page}
                 response = self.request(path, query)
+                asked = True
             items = paginator.items(response)
             for item in items:
                 if not isinstance(item, dict):

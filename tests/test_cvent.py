@@ -343,14 +343,7 @@ CONFIG_ERRORS = [
     ({"cvent_client_secret": None}, "cvent_client_secret"),
     ({"cvent_client_id": " "}, "cvent_client_id"),
     ({"cvent_region": "apac"}, "cvent_region"),
-    (
-        {
-            "cvent_api": "conference",
-            "cvent_event_url": "https://demo.smarteventscloud.com",
-            "cvent_api_token": "conference-token-1234",
-        },
-        "cvent_api",
-    ),
+    ({"cvent_api": "soap"}, "cvent_api"),
 ]
 
 

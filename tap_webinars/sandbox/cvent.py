@@ -9,7 +9,9 @@ Paging `{paging: {nextToken, currentToken, limit, totalCount, _links}, data: [..
 (a UUID) overrides every other parameter; `limit` at most 200; `after`/`before` select records
 by `lastModified` (exclusive bounds); `filter` supports `<field> eq '<value>'` joined by `and`.
 Tokens last 3,600 s (configurable); tier limits answer 429 `{"code":429,"message":"Limit
-Exceeded"}` (Free tier, 2 calls a second, by default). The Conference API is not simulated.
+Exceeded"}` (Free tier, 2 calls a second, by default). The Conference API is served under
+`/cvent/conference` by `cvent_conference.py` (admin actions `conference_<hook>`, its data under
+`conference` in the dataset dump).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from tap_webinars.sandbox.core import (
     Response,
     SlidingWindowLimit,
 )
+from tap_webinars.sandbox.cvent_conference import ConferenceSimulator
 
 CLIENT_ID = "cvent-sandbox-client"
 CLIENT_SECRET = "cvent-sandbox-s3cret"  # noqa: S105 - the sandbox's own test secret
@@ -101,6 +104,7 @@ class CventSimulator(PlatformSimulator):
         self.questions: list[dict[str, t.Any]] = []
         self.responses: list[dict[str, t.Any]] = []
         self._generate(SIZES.get(size) or [int(n) for n in size.split(",")])
+        self.conference = ConferenceSimulator(seed, size, self.started_at)
 
     # ----------------------------------------------------------------- data generation
 
@@ -362,6 +366,10 @@ class CventSimulator(PlatformSimulator):
 
     def handle(self, request: Request) -> Response:  # noqa: D102
         path = request.path.rstrip("/")
+        if path.startswith("/conference/"):
+            request.path = path.removeprefix("/conference")
+            with self.lock:
+                return self.conference.handle(request)
         if not path.startswith("/ea/"):
             return _error(404, "Not found")
         path = path[3:]
@@ -478,6 +486,8 @@ class CventSimulator(PlatformSimulator):
             self.limit.reset()
 
     def admin(self, action: str, payload: dict[str, t.Any]) -> t.Any:  # noqa: D102
+        if action.startswith("conference_"):
+            return self.conference.admin(action.removeprefix("conference_"), payload)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         if action == "add_attendees":
             event = next((e for e in self.events if e["id"] == payload["event_id"]), None)
@@ -525,6 +535,7 @@ class CventSimulator(PlatformSimulator):
             "surveys": self.surveys,
             "questions": self.questions,
             "responses": self.responses,
+            "conference": self.conference.dataset(),
         }
 
 

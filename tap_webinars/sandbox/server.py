@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from tap_webinars.platforms import registry
+from tap_webinars.redaction import SECRET_PARAMETERS
 from tap_webinars.sandbox.core import PlatformSimulator, Request, Response
 from tap_webinars.sandbox.scenarios import Scenarios
 
@@ -92,6 +93,11 @@ class Sandbox:
             },
             "fault": fault,
         }
+        if request.form:  # form posts (a token in the body): fields logged, secrets masked
+            entry["form"] = {
+                k: "***" if k.lower() in SECRET_PARAMETERS else (v[0] if len(v) == 1 else v)
+                for k, v in request.form.items()
+            }
         if fault == "drop":
             self._log(entry, 0)
             return None
