@@ -531,6 +531,18 @@ def test_connection_test(sandbox: SandboxProcess) -> None:
     assert "webcasts_username, webcasts_password" in refused.stderr
 
 
+def test_report_mapping_does_not_import_the_adapter() -> None:
+    # One direction only: the adapter uses the report mapping, never the reverse.
+    probe = (
+        "import sys, tap_webinars.platforms.webcasts_report; "
+        "print('tap_webinars.platforms.webcasts' in sys.modules)"
+    )
+    result = subprocess.run(
+        [str(BIN / "python"), "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
 def test_adapter_check_logs_in_and_reads_time_zones(sandbox: SandboxProcess) -> None:
     # The adapter's own connection check, in-process but over real HTTP to the sandbox.
     adapter = WebcastsAdapter(load_settings(config(sandbox)))

@@ -16,7 +16,8 @@ an event's sessions would overwrite whole ones downstream.
 
 Limits (guide, "API Limits"): a session lasts two hours; one report at a time; 1,000 reports
 an hour; expired events only through a separate request, one at a time, 50 an hour, one report
-per expired event per 48 hours.
+per expired event per 48 hours. The session is a `client.SessionSource`; the hourly report
+quotas are `http.Pacer`s. The report's mapping to unified records is `webcasts_report.py`.
 Return codes: 1 success; 11 -> log in again; 50/60 (service unavailable or busy), 61 (too many
 reports for the event) and 62 (1,000 this hour) -> wait and retry; 10, 71, 72, 74 and any other
 -> an error naming the event.
@@ -27,10 +28,9 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-import time
 import typing as t
 import xml.etree.ElementTree as ET
-from collections import Counter, deque
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, quote_plus
 
@@ -39,9 +39,11 @@ import defusedxml.ElementTree as SafeET
 import requests
 import urllib3
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_webinars import normalize as n
 from tap_webinars import redaction
+from tap_webinars.client import SessionSource
 from tap_webinars.errors import (
     AuthenticationError,
     PayloadError,
@@ -49,21 +51,9 @@ from tap_webinars.errors import (
     RequestFailedError,
     SettingsError,
 )
-from tap_webinars.http import HttpPolicy, RateLimit, Reauthenticate, RetryLater
-from tap_webinars.platforms.base import (
-    EventBundle,
-    EventRef,
-    PlatformAdapter,
-    Window,
-    map_fields,
-)
-from tap_webinars.platforms.webcasts_report import (
-    ANALYTICS_FIELDS,
-    REPORT_DATA_FIELDS,
-    SESSION_FIELDS,
-    ReportReader,
-    in_time_zone,
-)
+from tap_webinars.http import HttpClient, HttpPolicy, Pacer, RateLimit, Reauthenticate, RetryLater
+from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
+from tap_webinars.platforms.webcasts_report import ReportMapping
 
 API_URL = "https://api.webcasts.com"
 REPORTING_URL = "https://reporting.webcasts.com"
@@ -77,7 +67,7 @@ API_VERSION = "2.0"
 EXPIRED_REPORT_PARAMS = {"expired": "on"}
 
 SESSION_LIFETIME = timedelta(hours=2)  # guide: authentication is valid for two hours
-SESSION_REFRESH_MARGIN = timedelta(minutes=10)
+SESSION_REFRESH_MARGIN = timedelta(minutes=10)  # a new session is started this much before
 REPORT_LIMITS = {
     "standard": RateLimit(calls=1000, period=3600.0),  # guide: 1,000 reports an hour
     "expired": RateLimit(calls=50, period=3600.0),  # guide: 50 an hour for expired events
@@ -107,63 +97,68 @@ ERROR_CODES = {
     74: "unknown reporting resource (check webcasts_report_path)",
 }
 
-# Event list `event_info` attributes (its text is the title). Times here are GMT.
-EVENT_LIST_FIELDS: n.FieldMap = {
-    "id": ("event_id", n.identifier),
-    "title": ("title", n.text),
-    "cost_center": ("cost_center", n.text),
-    "is_expired": ("is_expired", n.boolean),
-    "sched_start": ("scheduled_start_at", n.timestamp),
-    "sched_end": ("scheduled_end_at", n.timestamp),
-}
-
-
 _RETURN_CODE = re.compile(rb"<returnCode>\s*(\d+)\s*</returnCode>")
 _DESCRIPTION = re.compile(rb"<description>(.*?)</description>", re.DOTALL)
 
 
-class ReportQuota:
-    """Reports sent in the last hour, kept to pace under a documented limit.
+class Session(t.NamedTuple):
+    """A logged-in session: what every call after the login sends as `ui` and `si`."""
 
-    It also tells how long a "too many reports" answer should be waited out.
+    session_id: str
+    user_id: str
+
+    def params(self) -> dict[str, str]:
+        """The query parameters that identify the session."""
+        return {"ui": self.user_id, "si": self.session_id}
+
+
+class WebcastsLogin(SessionSource[Session]):
+    """The login session: renewed before its two hours run out, or when a call answers 11.
+
+    It remembers, per thread, the session each call sent, so a refused session is renewed
+    only if no other thread has renewed it already.
     """
 
-    def __init__(self, limit: RateLimit) -> None:
-        self.limit = limit
-        self._sent: deque[float] = deque()
-        self._lock = threading.Lock()
+    def __init__(self, http: HttpClient, url: str, username: str, password: str) -> None:
+        super().__init__(margin_seconds=0.0)  # obtain() states the lifetime minus the margin
+        self.http = http
+        self.url = url
+        self._credentials = {"username": username, "password": password}
+        self._sent = threading.local()
+        _register_secret(password)  # the login URL carries it
 
-    def _trim(self, now: float) -> None:
-        while self._sent and self._sent[0] <= now - self.limit.period:
-            self._sent.popleft()
+    @override
+    def obtain(self) -> tuple[Session, float]:
+        """Log in; the session id becomes a secret the moment it is known."""
+        params = {**self._credentials, "ver": API_VERSION}
+        response = self.http.request("GET", self.url, params=params, check=_retry_busy)
+        endpoint = redaction.redact_url(self.url)
+        root = _parse_small(self.url, response.content)
+        code = _return_code(root)
+        if code != 1:
+            raise AuthenticationError(
+                f"webcasts: login refused at {endpoint} (return code {code}: "
+                f"{_description(response.content)}); check the settings webcasts_username, "
+                "webcasts_password",
+                endpoint=endpoint,
+            )
+        session_id = n.text(root.findtext("result/success/sessionid/value"))
+        user_id = n.text(root.findtext("result/success/userid/value"))
+        if not session_id or not user_id:
+            raise PayloadError(endpoint, "login succeeded but sent no session id or user id")
+        _register_secret(session_id)
+        lifetime = SESSION_LIFETIME - SESSION_REFRESH_MARGIN
+        return Session(session_id, user_id), lifetime.total_seconds()
 
-    def acquire(self, logger: t.Any) -> None:
-        """Block until one more report fits in the hour, then count it."""
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                self._trim(now)
-                if len(self._sent) < self.limit.calls:
-                    self._sent.append(now)
-                    return
-                wait = self._sent[0] + self.limit.period - now
-            logger.info("webcasts: %d reports this hour; pausing %.0fs", self.limit.calls, wait)
-            time.sleep(min(wait, 60.0))
+    def params(self) -> dict[str, str]:
+        """`ui` and `si` of the session valid now (a call re-evaluates them on each attempt)."""
+        session = self.current()
+        self._sent.session = session
+        return session.params()
 
-    def wait_after_limit(self, attempt: int) -> float:
-        """Seconds to wait after the platform said the limit is reached.
-
-        If our own reports fill the window, until the oldest leaves it; otherwise (another
-        client used the account's reports) a doubling poll. Capped either way.
-        """
-        with self._lock:
-            now = time.monotonic()
-            self._trim(now)
-            if len(self._sent) >= self.limit.calls:
-                wait = self._sent[0] + self.limit.period - now
-            else:
-                wait = LIMIT_FIRST_WAIT * 2.0 ** min(attempt, 16)
-        return max(0.0, min(wait, LIMIT_MAX_WAIT))
+    def renew_refused(self) -> None:
+        """A call answered 11 (session invalid or expired): renew the session it sent."""
+        self.renew(getattr(self._sent, "session", None))
 
 
 class WebcastsAdapter(PlatformAdapter):
@@ -210,10 +205,6 @@ class WebcastsAdapter(PlatformAdapter):
     max_parallel_events = 1  # guide: one report at a time
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        self._session_lock = threading.RLock()
-        self._session_id: str | None = None
-        self._user_id: str | None = None
-        self._session_started = 0.0
         super().__init__(*args, **kwargs)
         settings = self.settings
         self.api_url = settings.api_url or API_URL
@@ -225,13 +216,21 @@ class WebcastsAdapter(PlatformAdapter):
         )
         self.time_zone = str(settings.get("webcasts_time_zone", "GMT")).strip()
         self.include_expired = bool(settings.get("webcasts_include_expired", False))
-        self.quotas = {kind: ReportQuota(limit) for kind, limit in REPORT_LIMITS.items()}
-        self.report_data_fields = in_time_zone(REPORT_DATA_FIELDS, self.time_zone)
-        self.session_fields = in_time_zone(SESSION_FIELDS, self.time_zone)
-        # The login URL carries the password; mask its URL-encoded forms too.
-        password = str(settings.get("webcasts_password", ""))
-        for form in (password, quote_plus(password), quote(password, safe="")):
-            redaction.register_secret(form)
+        self.login = WebcastsLogin(
+            self.http,
+            self.api_url + LOGIN_PATH,
+            str(settings.get("webcasts_username", "")),
+            str(settings.get("webcasts_password", "")),
+        )
+        self.report_quotas = {
+            kind: Pacer(limit, what="reports") for kind, limit in REPORT_LIMITS.items()
+        }
+        self.mapping = ReportMapping(
+            self.record,
+            time_zone=self.time_zone,
+            report_url=self.report_url,
+            event_list_url=self.api_url + EVENT_LIST_PATH,
+        )
 
     @classmethod
     def check_config(cls, config: t.Mapping[str, t.Any]) -> None:
@@ -254,7 +253,7 @@ class WebcastsAdapter(PlatformAdapter):
         return HttpPolicy(
             platform=self.name,
             credential_keys=("webcasts_username", "webcasts_password"),
-            reauthenticate=self._relogin,
+            reauthenticate=self._renew_refused_session,
             max_rate_limit_waits=40,
             default_headers={"Accept": "application/xml"},
         )
@@ -264,59 +263,24 @@ class WebcastsAdapter(PlatformAdapter):
 
     # -------------------------------------------------------------------- session
 
-    def _login(self) -> None:
-        """Log in; the session id becomes a secret the moment it is known."""
-        url = self.api_url + LOGIN_PATH
-        params = {
-            "username": self.settings.get("webcasts_username"),
-            "password": self.settings.get("webcasts_password"),
-            "ver": API_VERSION,
-        }
-        response = self.http.request("GET", url, params=params, check=_retry_busy)
-        root = _parse_small(url, response.content)
-        code = _return_code(root)
-        if code != 1:
-            raise AuthenticationError(
-                f"webcasts: login refused at {url} (return code {code}: "
-                f"{_description(response.content)}); check the settings webcasts_username, "
-                "webcasts_password"
-            )
-        session_id = n.text(root.findtext("result/success/sessionid/value"))
-        user_id = n.text(root.findtext("result/success/userid/value"))
-        if not session_id or not user_id:
-            raise PayloadError(url, "login succeeded but sent no session id or user id")
-        redaction.register_secret(session_id)
-        self._session_id, self._user_id = session_id, user_id
-        self._session_started = time.monotonic()
-
-    def _relogin(self) -> None:
-        """The platform answered 11 (session invalid or expired): start a new session."""
-        with self._session_lock:
-            self._login()
-
-    def _ensure_session(self) -> None:
-        """Log in before the first call and before the two-hour session runs out."""
-        lifetime = (SESSION_LIFETIME - SESSION_REFRESH_MARGIN).total_seconds()
-        with self._session_lock:
-            if self._session_id is None or time.monotonic() - self._session_started > lifetime:
-                self._login()
-
-    def _session_params(self) -> dict[str, str]:
-        """`ui` and `si` as they are now (a re-login between attempts changes them)."""
-        return {"ui": self._user_id or "", "si": self._session_id or ""}
+    def _renew_refused_session(self) -> None:
+        """The HTTP layer's hook for return code 11 (the login exists only after __init__)."""
+        self.login.renew_refused()
 
     def _call(self, url: str, params: t.Mapping[str, str]) -> ET.Element:
         """One small XML read (event list, time zones) with the session's parameters."""
-        self._ensure_session()
         response = self.http.request(
-            "GET", url, params=lambda: {**params, **self._session_params()}, check=_check_call
+            "GET", url, params=lambda: {**params, **self.login.params()}, check=_check_call
         )
         root = _parse_small(url, response.content)
         code = _return_code(root)
         if code not in (None, 1):
+            endpoint = redaction.redact_url(url)
+            meaning = ERROR_CODES.get(code, "unknown return code")
             raise RequestFailedError(
-                f"webcasts: {url} answered return code {code}: "
-                f"{ERROR_CODES.get(code, 'unknown return code')} ({_description(response.content)})"
+                f"webcasts: {endpoint} answered return code {code}: "
+                f"{meaning} ({_description(response.content)})",
+                endpoint=endpoint,
             )
         return root
 
@@ -380,7 +344,8 @@ class WebcastsAdapter(PlatformAdapter):
                 if attempt == REPORT_ATTEMPTS:
                     raise RequestFailedError(
                         f"webcasts: the report of event {ref.event_id} broke off while "
-                        f"streaming {attempt} times; last: {type(error).__name__}"
+                        f"streaming {attempt} times; last: {type(error).__name__}",
+                        endpoint=self.mapping.report_endpoint,
                     ) from None
                 self.logger.warning(
                     "webcasts: the report of event %s broke off while streaming (%s); "
@@ -398,9 +363,7 @@ class WebcastsAdapter(PlatformAdapter):
     def _read_report(self, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]) -> None:
         """Request one event's report and stream it into *bundle*."""
         expired = bool(n.boolean(ref.listing.get("is_expired")))
-        kind = "expired" if expired else "standard"
-        self.quotas[kind].acquire(self.logger)
-        self._ensure_session()
+        self._await_report_quota(expired)
         params: dict[str, str] = {"ver": API_VERSION, "ei": ref.event_id, "tz": self.time_zone}
         if expired:
             params.update(EXPIRED_REPORT_PARAMS)
@@ -414,21 +377,41 @@ class WebcastsAdapter(PlatformAdapter):
         response = self.http.request(
             "GET",
             self.report_url,
-            params=lambda: {**params, **self._session_params()},
+            params=lambda: {**params, **self.login.params()},
             stream=True,
             check=check,
         )
         try:
-            reader = ReportReader(self, ref, bundle, wanted)
-            reader.read(_Prefixed(head[0], response.raw))
+            self.mapping.read(_Prefixed(head[0], response.raw), ref, bundle, wanted)
         finally:
             response.close()
 
+    def _report_quota(self, expired: bool) -> Pacer:
+        return self.report_quotas["expired" if expired else "standard"]
+
+    def _await_report_quota(self, expired: bool) -> None:
+        """Block until one more report fits in its hourly quota; say so once if it waits."""
+        quota = self._report_quota(expired)
+        told = False
+
+        def tell(seconds: float) -> None:
+            nonlocal told
+            if not told and quota.limit is not None:
+                told = True
+                self.logger.info(
+                    "webcasts: %d %s this hour; pausing %.0fs",
+                    quota.limit.calls,
+                    quota.what,
+                    seconds,
+                )
+
+        quota.acquire(on_wait=tell)
+
     def _check_report(
-        self, event_id: str, expired: bool, response: requests.Response, head: bytes, wait: int
+        self, event_id: str, expired: bool, response: requests.Response, head: bytes, attempt: int
     ) -> None:
         """Map the report's return code: go on, log in again, wait, or fail naming the event."""
-        endpoint = redaction.redact_url(self.report_url)
+        endpoint = self.mapping.report_endpoint
         match = _RETURN_CODE.search(head)
         if match is None:
             response.close()
@@ -449,50 +432,20 @@ class WebcastsAdapter(PlatformAdapter):
             raise RequestFailedError(
                 f"webcasts: expired event {event_id} was already reported within 48 hours "
                 "(return code 61; the guide allows one report per expired event per 48 hours); "
-                "run again later, or leave it out with event_ids"
+                "run again later, or leave it out with event_ids",
+                endpoint=endpoint,
             )
-        if code == 61:
-            raise RetryLater(reason, LIMIT_FIRST_WAIT * 2.0 ** min(wait, 16))
-        if code == 62:
-            quota = self.quotas["expired" if expired else "standard"]
-            raise RetryLater(reason, quota.wait_after_limit(wait))
+        if code in (61, 62):
+            wait = self._report_quota(expired).wait_after_refusal(
+                attempt, first=LIMIT_FIRST_WAIT, cap=LIMIT_MAX_WAIT
+            )
+            raise RetryLater(reason, wait)
         message = ERROR_CODES.get(code, "unknown return code")
         error_type = PermissionDeniedError if code == 10 else RequestFailedError
         raise error_type(
             f"webcasts: the report of event {event_id} was refused at {endpoint}: return code "
-            f"{code}, {message} ({description})"
-        )
-
-    # -------------------------------------------------------------------- records
-
-    def event_record(
-        self,
-        ref: EventRef,
-        report: t.Mapping[str, t.Any],
-        analytics: t.Mapping[str, t.Any],
-        extra: dict[str, t.Any],
-    ) -> dict[str, t.Any]:
-        """The events record: the event list entry plus the report's header and analytics."""
-        url = redaction.redact_url(self.report_url)
-        listed, listed_extra = map_fields(
-            self.api_url + EVENT_LIST_PATH, ref.listing, EVENT_LIST_FIELDS
-        )
-        reported, reported_extra = map_fields(
-            url, report, self.report_data_fields, consumed=("eventid",)
-        )
-        counts, analytics_extra = map_fields(url, analytics, ANALYTICS_FIELDS)
-        listed.pop("event_id", None)
-        columns = {**listed, **{k: v for k, v in reported.items() if v is not None}, **counts}
-        registrants, no_shows = counts.get("registrant_count"), counts.get("no_show_count")
-        attendees = (
-            registrants - no_shows if registrants is not None and no_shows is not None else None
-        )
-        return self.record(
-            ref.event_id,
-            **columns,
-            attendee_count=attendees,
-            last_activity_at=n.format_timestamp(ref.marker) if ref.marker else None,
-            extra={**listed_extra, **reported_extra, **analytics_extra, **extra},
+            f"{code}, {message} ({description})",
+            endpoint=endpoint,
         )
 
 
@@ -549,6 +502,12 @@ def _check_call(response: requests.Response) -> None:
         raise Reauthenticate
     if code in (50, 60):
         raise RetryLater(f"return code {code} ({RETRY_CODES[code]})")
+
+
+def _register_secret(value: str) -> None:
+    """Mask *value* and the URL-encoded forms it takes in a query string."""
+    for form in (value, quote_plus(value), quote(value, safe="")):
+        redaction.register_secret(form)
 
 
 def _parse_small(url: str, content: bytes) -> ET.Element:

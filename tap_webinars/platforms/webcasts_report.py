@@ -1,12 +1,15 @@
-"""The Webcasts.com Audience Details report, read as it streams in.
+"""The Webcasts.com Audience Details report, read as it streams in, and every field map.
 
 Reference: webcasts-reporting-api.txt, "Audience Details Report". The report's head (event
 fields, `event_analytics`, `registration_questions`, `surveys`) is small and kept; each
 `viewers/viewer` becomes records for registrants, registrant_sessions, viewers,
 survey_responses and questions the moment it is complete, and is then dropped from the tree,
 so memory does not grow with the number of viewers. Parsing refuses DTDs and entities
-(defusedxml). The adapter (`webcasts.py`) owns the requests; this module owns the report's
-shape and its field maps.
+(defusedxml).
+
+The adapter (`webcasts.py`) owns the requests; this module owns everything that turns the
+platform's XML into unified records: the report's shape, the field maps (the event list's
+too) and the events record. It does not import the adapter.
 """
 
 from __future__ import annotations
@@ -23,13 +26,20 @@ import defusedxml.ElementTree as SafeET
 from tap_webinars import normalize as n
 from tap_webinars import redaction
 from tap_webinars.errors import PayloadError
-from tap_webinars.platforms.base import EventBundle, EventRef
+from tap_webinars.platforms.base import EventBundle, EventRef, Viewing, map_fields, viewer_totals
 
-if t.TYPE_CHECKING:
-    from tap_webinars.platforms.webcasts import WebcastsAdapter
+# Event list `event_info` attributes (its text is the title). Times here are GMT.
+EVENT_LIST_FIELDS: n.FieldMap = {
+    "id": ("event_id", n.identifier),
+    "title": ("title", n.text),
+    "cost_center": ("cost_center", n.text),
+    "is_expired": ("is_expired", n.boolean),
+    "sched_start": ("scheduled_start_at", n.timestamp),
+    "sched_end": ("scheduled_end_at", n.timestamp),
+}
 
 # In the report, every `n.timestamp` field is read in the report's time zone
-# (webcasts_time_zone), bound per adapter by `in_time_zone`.
+# (webcasts_time_zone), bound per account by `ReportMapping`.
 REPORT_DATA_FIELDS: n.FieldMap = {
     "eventtitle": ("title", n.text),
     "costcenter": ("cost_center", n.text),
@@ -123,6 +133,60 @@ def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
     }
 
 
+RecordMaker = t.Callable[..., dict[str, t.Any]]  # PlatformAdapter.record
+
+
+class ReportMapping:
+    """How one account's reports become unified records.
+
+    It binds what the adapter's settings decide: the report's time zone, the endpoints that
+    errors name, and `record` (the key columns every record starts with).
+    """
+
+    def __init__(
+        self, record: RecordMaker, *, time_zone: str, report_url: str, event_list_url: str
+    ) -> None:
+        self.record = record
+        self.time_zone = time_zone
+        self.report_endpoint = redaction.redact_url(report_url)
+        self.event_list_endpoint = redaction.redact_url(event_list_url)
+        self.report_data_fields = in_time_zone(REPORT_DATA_FIELDS, time_zone)
+        self.session_fields = in_time_zone(SESSION_FIELDS, time_zone)
+
+    def read(
+        self, source: t.Any, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]
+    ) -> None:
+        """Parse the report of *ref* from *source* into *bundle*; fail on anything odd."""
+        ReportReader(self, ref, bundle, wanted).read(source)
+
+    def event_record(
+        self,
+        ref: EventRef,
+        report: t.Mapping[str, t.Any],
+        analytics: t.Mapping[str, t.Any],
+        extra: dict[str, t.Any],
+    ) -> dict[str, t.Any]:
+        """The events record: the event list entry plus the report's header and analytics."""
+        listed, listed_extra = map_fields(self.event_list_endpoint, ref.listing, EVENT_LIST_FIELDS)
+        reported, reported_extra = map_fields(
+            self.report_endpoint, report, self.report_data_fields, consumed=("eventid",)
+        )
+        counts, analytics_extra = map_fields(self.report_endpoint, analytics, ANALYTICS_FIELDS)
+        listed.pop("event_id", None)
+        columns = {**listed, **{k: v for k, v in reported.items() if v is not None}, **counts}
+        registrants, no_shows = counts.get("registrant_count"), counts.get("no_show_count")
+        attendees = (
+            registrants - no_shows if registrants is not None and no_shows is not None else None
+        )
+        return self.record(
+            ref.event_id,
+            **columns,
+            attendee_count=attendees,
+            last_activity_at=n.format_timestamp(ref.marker) if ref.marker else None,
+            extra={**listed_extra, **reported_extra, **analytics_extra, **extra},
+        )
+
+
 class ReportReader:
     """One Audience Details report, read element by element as it streams in.
 
@@ -132,15 +196,16 @@ class ReportReader:
     """
 
     def __init__(
-        self, adapter: WebcastsAdapter, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]
+        self, mapping: ReportMapping, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]
     ) -> None:
-        self.adapter = adapter
+        self.mapping = mapping
+        self.record = mapping.record
         self.ref = ref
         self.event_id = ref.event_id
         self.bundle = bundle
         self.wanted = wanted
-        self.endpoint = redaction.redact_url(adapter.report_url)
-        self.local_time = partial(n.timestamp, tz=adapter.time_zone)
+        self.endpoint = mapping.report_endpoint
+        self.local_time = partial(n.timestamp, tz=mapping.time_zone)
         self.questions: dict[str, str] = {}  # registration question id -> text
         self.surveys: dict[str, dict[str, t.Any]] = {}  # survey id -> name, type, questions
         self.viewer_count = 0
@@ -197,7 +262,7 @@ class ReportReader:
             raise self._error(f"the report is for event {reported_id!r}")
         extra["registration_questions"] = self.questions
         extra["surveys"] = list(self.surveys.values())
-        self.bundle.event = self.adapter.event_record(self.ref, report, analytics, extra)
+        self.bundle.event = self.mapping.event_record(self.ref, report, analytics, extra)
 
     def _error(self, problem: str) -> PayloadError:
         return PayloadError(self.endpoint, f"report of event {self.event_id}: {problem}")
@@ -223,7 +288,7 @@ class ReportReader:
         try:
             registered_at = self.local_time(node.findtext("registration_date"))
             sessions = [
-                n.apply_field_map({c.tag: c.text for c in s}, self.adapter.session_fields)
+                n.apply_field_map({c.tag: c.text for c in s}, self.mapping.session_fields)
                 for s in node.iterfind("sessions/session")
             ]
         except ValueError as error:
@@ -265,7 +330,7 @@ class ReportReader:
         for child in node:
             if child.tag not in VIEWER_SECTIONS:
                 extra[child.tag] = n.text(child.text)
-        record = self.adapter.record(
+        record = self.record(
             self.event_id,
             **{**base, **columns},
             registered_at=registered_at,
@@ -284,7 +349,7 @@ class ReportReader:
             key = (columns.get("session_type"), columns.get("started_at"), columns.get("ended_at"))
             seen[key] += 1
             session_id = n.stable_id("session", base["registrant_id"], *key, seen[key])
-            record = self.adapter.record(
+            record = self.record(
                 self.event_id, session_id=session_id, **base, **columns, attended=True, extra=extra
             )
             self._add("registrant_sessions", record)
@@ -298,7 +363,7 @@ class ReportReader:
             count += 1
             extra = {c.tag: n.text(c.text) for c in question if c.tag != "answer"}
             extra.update(question.attrib)
-            record = self.adapter.record(
+            record = self.record(
                 self.event_id,
                 question_id=n.stable_id("question", base["registrant_id"], text, seen[text]),
                 **base,
@@ -323,7 +388,7 @@ class ReportReader:
             seen[(survey_id, question_id)] += 1
             answer = n.text(response.text)
             free_text = bool(FREE_TEXT_QUESTION.search(question.get("type") or ""))
-            record = self.adapter.record(
+            record = self.record(
                 self.event_id,
                 response_id=n.stable_id(
                     "survey_response",
@@ -360,36 +425,27 @@ class ReportReader:
         questions: int,
         responses: Counter[str],
     ) -> None:
-        millis: Counter[str] = Counter()
-        counts: Counter[str] = Counter()
-        for columns, _extra in sessions:
-            kind = columns.get("session_type") or "other"
-            counts[kind] += 1
-            millis[kind] += (columns.get("duration_seconds") or 0) * 1000
-        starts: list[str] = [c["started_at"] for c, _ in sessions if c.get("started_at")]
-        ends: list[str] = [
-            c.get("ended_at") or c["started_at"]
-            for c, _ in sessions
-            if c.get("ended_at") or c.get("started_at")
-        ]
-        record = self.adapter.record(
+        totals = viewer_totals(
+            Viewing(
+                kind=columns.get("session_type") or "other",
+                seconds=columns.get("duration_seconds") or 0,
+                started_at=columns.get("started_at"),
+                ended_at=columns.get("ended_at"),
+            )
+            for columns, _extra in sessions
+        )
+        del totals["other_seconds"]  # in the total; the viewers stream has no column for it
+        other_sessions = totals.pop("other_session_count")
+        record = self.record(
             self.event_id,
             **base,
-            first_viewed_at=min(starts, default=None),
-            last_viewed_at=max(ends, default=None),
-            live_seconds=millis["live"] // 1000,
-            on_demand_seconds=millis["on_demand"] // 1000,
-            simlive_seconds=millis["simlive"] // 1000,
-            total_seconds=sum(millis.values()) // 1000,
-            live_session_count=counts["live"],
-            on_demand_session_count=counts["on_demand"],
-            simlive_session_count=counts["simlive"],
+            **totals,
             question_count=questions,
             survey_response_count=responses["survey"],
-            updated_at=max(ends, default=None),
+            updated_at=totals["last_viewed_at"],
             extra={
                 "attendance_response_count": responses["attendance"],
-                "other_session_count": counts["other"],
+                "other_session_count": other_sessions,
             },
         )
         self._add("viewers", record)
