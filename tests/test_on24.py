@@ -799,3 +799,13 @@ def test_deleted_and_forgotten_users_need_user_status_any(sandbox: SandboxProces
     every = requests.get(url, headers=headers, params={"userStatus": "any"}, timeout=10).json()
     assert default["totalregistrants"] < every["totalregistrants"]
     assert every["totalregistrants"] == len(data["registrants"][event_id])
+
+
+def test_event_id_that_does_not_exist_is_skipped_on_its_404(sandbox: SandboxProcess) -> None:
+    missing = "999999999"
+    assert missing not in {str(e["eventid"]) for e in sandbox.dataset("on24")["events"]}
+    run = ok(run_tap(on24_config(sandbox, event_ids=[missing, EXAMPLE_EVENT])))
+    assert {r["event_id"] for r in run.records("events")} == {EXAMPLE_EVENT}
+    asked = [e for e in sandbox.requests("on24") if event_of(e) == missing]
+    assert [(e["path"].rsplit("/", 1)[1], e["status"]) for e in asked] == [(missing, 404)]
+    assert f"event {missing} does not exist; skipping it" in run.stderr

@@ -354,3 +354,29 @@ def test_output_order_does_not_depend_on_concurrency(sandbox: SandboxProcess) ->
         ]
 
     assert shape(parallel) == shape(serial)
+
+
+def test_registrant_gone_from_the_account_is_skipped_on_its_404(sandbox: SandboxProcess) -> None:
+    """A session whose registrant answers 404 is kept without registrant details."""
+    data = sandbox.dataset("webinarfuel")
+    owners: dict[int, set[int]] = {}
+    for session in data["sessions"]:
+        owners.setdefault(session["webinar_id"], set()).add(session["registrant_id"])
+    webinar_id, registrants = min(owners.items(), key=lambda item: (len(item[1]), item[0]))
+    gone = min(registrants)
+    assert sandbox.admin("webinarfuel", "delete_registrant", registrant_id=gone)["deleted"] == 1
+    # The directory reads page 1 of the account's listing, then asks for the rest by id
+    # while that is cheaper than the remaining pages.
+    assert len(registrants) < len(data["registrants"]) / 50 - 1
+
+    run = run_tap(wf_config(sandbox, event_ids=[str(webinar_id)]))
+    assert run.returncode == 0, run.stderr[-3000:]
+    by_id = [r for r in sandbox.requests("webinarfuel") if r["path"] == f"/registrants/{gone}"]
+    assert [r["status"] for r in by_id] == [404]  # asked once, not retried
+    own = [s for s in data["sessions"] if s["registrant_id"] == gone]
+    emitted = [r for r in run.records("registrant_sessions") if r["registrant_id"] == str(gone)]
+    assert sorted(r["session_id"] for r in emitted) == sorted(str(s["cid"]) for s in own)
+    assert all(r["email"] is None for r in emitted)
+    assert str(gone) not in {r["registrant_id"] for r in run.records("registrants")}
+    assert str(gone) not in {r["registrant_id"] for r in run.records("viewers")}
+    assert f"registrant {gone} of webinar {webinar_id} is no longer listed" in run.stderr

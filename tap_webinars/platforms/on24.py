@@ -33,18 +33,22 @@ import requests
 from singer_sdk import typing as th
 
 from tap_webinars import normalize as n
+from tap_webinars.client import JsonApi, OffsetTotalPaginator
 from tap_webinars.errors import PayloadError, RequestFailedError
 from tap_webinars.http import HttpPolicy
 from tap_webinars.platforms.base import (
     EventBundle,
     EventRef,
     PlatformAdapter,
+    Viewing,
     Window,
     map_fields,
+    viewer_totals,
 )
 
 REGION_HOSTS = {"na": "https://api.on24.com", "eu": "https://api.eu.on24.com"}
 MAX_RANGE_MONTHS = 6  # overview: "the data can only be pulled 6 months at a time"
+PAGE_PARAM, SIZE_PARAM = "pageOffset", "itemsPerPage"  # pageOffset counts pages from 0
 PAGE_SIZE = 100  # the documented default of itemsPerPage
 # The API's dates are days in Pacific time ("All dates and times are in Pacific Time"); a day
 # of margin on either side covers any doubt about the zone a query day is read in.
@@ -61,6 +65,17 @@ class Collection:
     path: str  # under /v2/client/{clientId}
     items: str
     total: str
+
+    def pages(self) -> OffsetTotalPaginator:
+        """A walk of its pages, from offset 0 until the items seen reach the total."""
+        return OffsetTotalPaginator(
+            self.items,
+            self.total,
+            page_size=PAGE_SIZE,
+            page_param=PAGE_PARAM,
+            size_param=SIZE_PARAM,
+            max_pages=MAX_PAGES,
+        )
 
 
 EVENTS = Collection("/event", "events", "totalevents")
@@ -154,6 +169,11 @@ VIEWER_FIELDS: n.FieldMap = {
     "answeredsurveys": ("survey_response_count", n.integer),
     "resourcesdownloaded": ("resource_view_count", n.integer),
 }
+# When each kind of viewing began and ended; ON24 has no simulated-live kind (left null).
+VIEWING_ACTIVITY = {
+    "live": ("firstliveactivity", "lastliveactivity"),
+    "on_demand": ("firstarchiveactivity", "lastarchiveactivity"),
+}
 # Nested lists of an attendee that other streams take.
 ATTENDEE_CHILDREN = ("questions", "polls", "surveys")
 QUESTION_FIELDS: n.FieldMap = {
@@ -237,6 +257,7 @@ class On24Adapter(PlatformAdapter):
         host = self.settings.api_url or REGION_HOSTS.get(region, REGION_HOSTS["na"])
         self.client_id = str(self.settings.get("on24_client_id")).strip()
         self.base_url = f"{host}/v2/client/{self.client_id}"
+        self.api = JsonApi(self.http, self.base_url)
 
     @classmethod
     def default_account_id(cls, config: t.Mapping[str, t.Any]) -> str:
@@ -261,13 +282,13 @@ class On24Adapter(PlatformAdapter):
 
     def check(self) -> None:  # noqa: D102
         today = n.utc_now().astimezone(PACIFIC).date()
-        self.get(
+        self.api.get(
             EVENTS.path,
             {
                 "startDate": str(today - timedelta(days=7)),
                 "endDate": str(today),
-                "pageOffset": 0,
-                "itemsPerPage": 1,
+                PAGE_PARAM: 0,
+                SIZE_PARAM: 1,
             },
         )
 
@@ -288,16 +309,16 @@ class On24Adapter(PlatformAdapter):
             _pacific_day(start) - DAY_MARGIN, _pacific_day(end) + DAY_MARGIN
         ):
             params = {"dateFilterMode": "updated", "startDate": str(first), "endDate": str(last)}
-            for event in self.paged(EVENTS, params):
+            for event in self.items(EVENTS, params):
                 ref = self._ref(event)
                 listed[ref.event_id] = ref  # activity during the walk: the later window wins
         return list(listed.values())
 
     def _event_by_id(self, event_id: str) -> EventRef | None:
         try:
-            event = self.get(EVENT_PATH.format(event_id=event_id))
+            event = self.api.get(EVENT_PATH.format(event_id=event_id))
         except RequestFailedError as error:
-            if "HTTP 404" not in str(error):
+            if error.status != 404:
                 raise
             self.logger.warning("on24: event %s does not exist; skipping it", event_id)
             return None
@@ -329,10 +350,10 @@ class On24Adapter(PlatformAdapter):
             return bundle
         event_id = ref.event_id
         reader = AttendeeReader(self, event_id, wanted)
-        for attendee in self.paged(ATTENDEES, EVERY_USER, event_id=event_id):
+        for attendee in self.items(ATTENDEES, EVERY_USER, event_id=event_id):
             reader.read(attendee, bundle)
         if "registrants" in wanted:
-            for registrant in self.paged(REGISTRANTS, EVERY_USER, event_id=event_id):
+            for registrant in self.items(REGISTRANTS, EVERY_USER, event_id=event_id):
                 record = self.registrant_record(event_id, registrant, reader.attended)
                 if record["email"]:  # forgotten users have none
                     reader.known_emails.setdefault(record["email"].lower(), record["registrant_id"])
@@ -341,61 +362,27 @@ class On24Adapter(PlatformAdapter):
             params: dict[str, t.Any] = {}
             if window.since is not None:  # sessions never change once over: read new ones only
                 params["startDate"] = str(_pacific_day(window.start) - DAY_MARGIN)
-            for session in self.paged(SESSIONS, params, event_id=event_id):
+            for session in self.items(SESSIONS, params, event_id=event_id):
                 bundle.add("registrant_sessions", self.session_record(event_id, session, reader))
         return bundle
 
     # ------------------------------------------------------------------------ HTTP
 
-    def get(self, path: str, params: t.Mapping[str, t.Any] | None = None) -> dict[str, t.Any]:
-        """GET one resource under the client and check it is a JSON object."""
-        url = self.base_url + path
-        body = self.http.get_json(url, params=dict(params or {}))
-        if not isinstance(body, dict):
-            raise PayloadError(url, "expected a JSON object")
-        return body
-
-    def paged(
+    def items(
         self, collection: Collection, params: t.Mapping[str, t.Any], **path_args: str
     ) -> t.Iterator[dict[str, t.Any]]:
-        """Every item of an envelope, page by page until its total is reached."""
+        """Every item of an envelope, saying so when the listing ends short of its total."""
         path = collection.path.format(**path_args)
-        endpoint = self.base_url + path
-        seen = 0
-        previous_first: t.Any = None
-        for page in range(MAX_PAGES):
-            body = self.get(path, {**params, "pageOffset": page, "itemsPerPage": PAGE_SIZE})
-            try:
-                total = n.integer(body.get(collection.total))
-            except ValueError:
-                total = None
-            if total is None:
-                raise PayloadError(endpoint, f"no '{collection.total}' in the envelope")
-            items = body.get(collection.items, [] if total == 0 else None)
-            if not isinstance(items, list):
-                raise PayloadError(endpoint, f"expected a '{collection.items}' list")
-            if items and items[0] == previous_first:
-                raise PayloadError(
-                    endpoint, f"page {page} repeats page {page - 1}: the API ignored pageOffset"
-                )
-            previous_first = items[0] if items else None
-            for item in items:
-                if not isinstance(item, dict):
-                    raise PayloadError(endpoint, f"a '{collection.items}' item is not an object")
-                yield item
-            seen += len(items)
-            if seen >= total:
-                return
-            if not items:
-                self.logger.warning(
-                    "on24: %s listed %d of the %d items its envelope announced (the data "
-                    "changed while paging); the next run reads the event again",
-                    path,
-                    seen,
-                    total,
-                )
-                return
-        raise PayloadError(endpoint, f"still paging after {MAX_PAGES} pages")
+        pages = collection.pages()
+        yield from self.api.paged(path, params, pages)
+        if pages.short_by:
+            self.logger.warning(
+                "on24: %s listed %d of the %d items its envelope announced (the data "
+                "changed while paging); the next run reads the event again",
+                path,
+                pages.seen,
+                pages.total,
+            )
 
     # --------------------------------------------------------------------- mapping
 
@@ -535,26 +522,16 @@ class AttendeeReader:
         self, attendee: t.Mapping[str, t.Any], columns: dict[str, t.Any]
     ) -> dict[str, t.Any]:
         """Viewing totals: ON24 splits live and archive (on-demand) viewing."""
-        try:
-            starts = [
-                n.timestamp(attendee.get(k)) for k in ("firstliveactivity", "firstarchiveactivity")
-            ]
-            ends = [
-                n.timestamp(attendee.get(k)) for k in ("lastliveactivity", "lastarchiveactivity")
-            ]
-        except ValueError as error:
-            raise PayloadError(self.endpoint, f"attendee activity: {error}") from None
-        first = min((n.parse_timestamp(s) for s in starts if s), default=None)
-        last = max((n.parse_timestamp(e) for e in ends if e), default=None)
-        seconds = [columns.get("live_seconds"), columns.get("on_demand_seconds")]
-        known = [s for s in seconds if s is not None]
-        return {
-            **columns,
-            "first_viewed_at": n.format_timestamp(first) if first else None,
-            "last_viewed_at": n.format_timestamp(last) if last else None,
-            "total_seconds": sum(known) if known else None,
-            "updated_at": n.format_timestamp(last) if last else None,
-        }
+        viewings = []
+        for kind, (first, last) in VIEWING_ACTIVITY.items():
+            try:
+                started, ended = n.timestamp(attendee.get(first)), n.timestamp(attendee.get(last))
+            except ValueError as error:
+                raise PayloadError(self.endpoint, f"attendee activity: {error}") from None
+            seconds, count = columns.get(f"{kind}_seconds"), columns.get(f"{kind}_session_count")
+            viewings.append(Viewing(kind, seconds, started, ended, count))
+        totals = viewer_totals(viewings, kinds=tuple(VIEWING_ACTIVITY))
+        return {**columns, **_unified(totals), "updated_at": totals["last_viewed_at"]}
 
     def answers(
         self, attendee: t.Mapping[str, t.Any], registrant_id: str, email: str | None
@@ -648,9 +625,9 @@ class AttendeeReader:
         """Question types and survey codes of this event's surveys; read once, when needed."""
         if self._surveys is None:
             path = SURVEYS_PATH.format(event_id=self.event_id)
-            endpoint = self.adapter.base_url + path
+            endpoint = self.adapter.api.url(path)
             self._surveys = SurveyCatalog()
-            for survey in _list(endpoint, self.adapter.get(path), "surveys"):
+            for survey in _list(endpoint, self.adapter.api.get(path), "surveys"):
                 survey_id = n.identifier(survey.get("surveyid"))
                 if survey_id is not None:
                     self._surveys.codes[survey_id] = n.text(survey.get("surveycode"))
@@ -664,7 +641,7 @@ class AttendeeReader:
         """The catalog entry of a poll (its type); read once per event."""
         if self._polls is None:
             path = POLLS_PATH.format(event_id=self.event_id)
-            polls = _list(self.adapter.base_url + path, self.adapter.get(path), "polls")
+            polls = _list(self.adapter.api.url(path), self.adapter.api.get(path), "polls")
             self._polls = {str(n.identifier(p.get("pollid"))): p for p in polls}
         return self._polls.get(poll_id or "", {})
 
@@ -711,6 +688,11 @@ def _add_months(day: date, months: int) -> date:
 
 def _pacific_day(moment: datetime) -> date:
     return n.parse_timestamp(moment).astimezone(PACIFIC).date()
+
+
+def _unified(totals: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The viewer totals the unified schema has columns for (ON24 reports no `other`)."""
+    return {k: v for k, v in totals.items() if not k.startswith("other_")}
 
 
 def _list(endpoint: str, source: t.Mapping[str, t.Any], key: str) -> list[dict[str, t.Any]]:

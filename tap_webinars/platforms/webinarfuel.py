@@ -5,7 +5,7 @@ Endpoints, as data:
     GET /registrants            every registrant of the account (paged; filter: email only)
     GET /registrants/{id}       one registrant, wrapped as {"registrant": {...}}
     GET /registrant_sessions    filters webinar_id, email, after_/before_scheduled_at (paged)
-Paging: `page`, `per_page` (at most 50); `meta.total_pages` says when to stop.
+Paging: `page` from 1 and `per_page` (at most 50); `meta.total_pages` says when to stop.
 Limit: 100 requests a minute; 429 carries Retry-After and RateLimit-Reset.
 
 Per changed webinar, one windowed `registrant_sessions` read (sessions scheduled since the
@@ -18,23 +18,46 @@ from __future__ import annotations
 import threading
 import typing as t
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from singer_sdk import typing as th
 
 from tap_webinars import normalize as n
+from tap_webinars.client import JsonApi, TotalPagesPaginator, json_body
 from tap_webinars.errors import PayloadError, RequestFailedError
 from tap_webinars.http import HttpPolicy, RateLimit
 from tap_webinars.platforms.base import (
     EventBundle,
     EventRef,
     PlatformAdapter,
+    Viewing,
     Window,
     map_fields,
+    viewer_totals,
 )
 
 API_URL = "https://api.webinarfuel.com"
 PER_PAGE = 50  # documented maximum for per_page and sessions_limit
+RATE_LIMIT = RateLimit(calls=100, period=60.0)  # per account
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A paged WebinarFuel listing: its path and the key of its items."""
+
+    path: str
+    items: str
+
+    def pages(self, start: int = 1) -> TotalPagesPaginator:
+        """A walk of its pages (`page`, `per_page`) from *start* to `meta.total_pages`."""
+        return TotalPagesPaginator(self.items, page_size=PER_PAGE, start=start)
+
+
+WEBINARS = Collection("/webinars", "webinars")
+REGISTRANTS = Collection("/registrants", "registrants")
+SESSIONS = Collection("/registrant_sessions", "sessions")
+REGISTRANT_PATH = "/registrants/{registrant_id}"  # wrapped as {"registrant": {...}}
 
 WEBINAR_FIELDS: n.FieldMap = {
     "id": ("event_id", n.identifier),
@@ -107,6 +130,7 @@ class WebinarFuelAdapter(PlatformAdapter):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.base_url = self.settings.api_url or API_URL
+        self.api = JsonApi(self.http, self.base_url)
         self.directory = RegistrantDirectory(self)
 
     def http_policy(self) -> HttpPolicy:  # noqa: D102
@@ -114,18 +138,19 @@ class WebinarFuelAdapter(PlatformAdapter):
         return HttpPolicy(
             platform=self.name,
             credential_keys=("webinarfuel_api_key",),
-            rate_limit=RateLimit(calls=100, period=60.0),
+            rate_limit=RATE_LIMIT,
             default_headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
         )
 
     def check(self) -> None:  # noqa: D102
-        self.get("/webinars", {"page": 1, "per_page": 1, "sessions_limit": 1}, "webinars")
+        response = self.api.request(WEBINARS.path, {"page": 1, "per_page": 1, "sessions_limit": 1})
+        WEBINARS.pages().items(response)
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:  # noqa: D102
         params = {"sessions_limit": PER_PAGE, "exact_recurring_dates": "true"}
         return [
             EventRef(str(webinar["id"]), marker=None, listing=webinar, marker_known=False)
-            for webinar in self.paged("/webinars", params, "webinars")
+            for webinar in self.api.paged(WEBINARS.path, params, WEBINARS.pages())
         ]
 
     def fetch_event(  # noqa: D102
@@ -140,7 +165,7 @@ class WebinarFuelAdapter(PlatformAdapter):
         }
         if window.end is not None:
             params["before_scheduled_at"] = _iso(window.end)
-        sessions = list(self.paged("/registrant_sessions", params, "sessions"))
+        sessions = list(self.api.paged(SESSIONS.path, params, SESSIONS.pages()))
         if not sessions:
             return bundle
         registrants = self.directory.lookup({str(s["registrant_id"]) for s in sessions})
@@ -206,54 +231,18 @@ class WebinarFuelAdapter(PlatformAdapter):
         One `email` read each, or the whole webinar when its page count is smaller (a probe
         of page 1 decides, and is reused).
         """
-        path, params = "/registrant_sessions", {"webinar_id": webinar_id}
+        params = {"webinar_id": webinar_id}
         if len(older) > 2:
-            first = self.get(path, {**params, "page": 1, "per_page": PER_PAGE}, "sessions")
-            if _total_pages(self.base_url + path, first) - 1 <= len(older):
-                yield from self.paged(path, params, "sessions", first=first)
+            pages = SESSIONS.pages()
+            first = self.api.request(SESSIONS.path, {**params, **pages.params()})
+            pages.items(first)  # the probe must be a page of sessions, whichever way is cheaper
+            if pages.total_pages(first) - 1 <= len(older):
+                yield from self.api.paged(SESSIONS.path, params, pages, first=first)
                 return
         for registrant in older:
-            yield from self.paged(
-                path, {**params, "email": registrant.get("email") or ""}, "sessions"
+            yield from self.api.paged(
+                SESSIONS.path, {**params, "email": registrant.get("email") or ""}, SESSIONS.pages()
             )
-
-    # ------------------------------------------------------------------------ HTTP
-
-    def get(self, path: str, params: t.Mapping[str, t.Any], key: str) -> dict[str, t.Any]:
-        """GET one page and check it has the collection *key* and its `meta`."""
-        url = self.base_url + path
-        body = self.http.get_json(url, params=dict(params))
-        if not isinstance(body, dict) or not isinstance(body.get(key), list):
-            raise PayloadError(url, f"expected an object with a '{key}' list")
-        return body
-
-    def paged(
-        self,
-        path: str,
-        params: t.Mapping[str, t.Any],
-        key: str,
-        *,
-        first: dict[str, t.Any] | None = None,
-    ) -> t.Iterator[dict[str, t.Any]]:
-        """Every item of a paged collection, following `meta.total_pages`.
-
-        *first* is page 1 when the caller already read it.
-        """
-        page = 1
-        while True:
-            body = (
-                first
-                if page == 1 and first is not None
-                else self.get(path, {**params, "page": page, "per_page": PER_PAGE}, key)
-            )
-            total_pages = _total_pages(self.base_url + path, body)
-            for item in body[key]:
-                if not isinstance(item, dict):
-                    raise PayloadError(self.base_url + path, f"a '{key}' item is not an object")
-                yield item
-            if page >= total_pages or not body[key]:
-                return
-            page += 1
 
     # --------------------------------------------------------------------- mapping
 
@@ -264,7 +253,7 @@ class WebinarFuelAdapter(PlatformAdapter):
         so the bookmark is the time the webinar's sessions were read through.
         """
         columns, extra = map_fields(
-            self.base_url + "/webinars", webinar, WEBINAR_FIELDS, consumed=("sessions",)
+            self.api.url(WEBINARS.path), webinar, WEBINAR_FIELDS, consumed=("sessions",)
         )
         slots = [
             {
@@ -288,7 +277,7 @@ class WebinarFuelAdapter(PlatformAdapter):
     ) -> dict[str, t.Any]:
         """A registrant session: WebinarFuel plays recorded webinars at scheduled times."""
         columns, extra = map_fields(
-            self.base_url + "/registrant_sessions",
+            self.api.url(SESSIONS.path),
             session,
             SESSION_FIELDS,
             consumed=("webinar_id",),
@@ -314,7 +303,7 @@ class WebinarFuelAdapter(PlatformAdapter):
     ) -> dict[str, t.Any]:
         """A registrant, with attribution from their first session and status from all."""
         columns, extra = map_fields(
-            self.base_url + "/registrants", registrant, REGISTRANT_FIELDS, consumed=("webinar_id",)
+            self.api.url(REGISTRANTS.path), registrant, REGISTRANT_FIELDS, consumed=("webinar_id",)
         )
         first = sessions[0] if sessions else {}
         attribution, _ = n.apply_field_map(
@@ -336,27 +325,15 @@ class WebinarFuelAdapter(PlatformAdapter):
     ) -> dict[str, t.Any]:
         """Viewing totals from the attended sessions (all count as simulated-live)."""
         attended = [s for s in sessions if s.get("attended")]
-        starts = [n.parse_timestamp(s["scheduled_at"]) for s in attended]
-        ends = [
-            start + _seconds(n.integer(s.get("attended_time")) or 0)
-            for start, s in zip(starts, attended, strict=True)
-        ]
-        total = sum(n.integer(s.get("attended_time")) or 0 for s in attended)
-        last = n.format_timestamp(max(ends))
+        totals = viewer_totals(
+            (_viewing(session) for session in attended), kinds=("live", "on_demand", "simlive")
+        )
         return self.record(
             event_id,
             registrant_id=str(registrant["id"]),
             email=n.text(registrant.get("email")),
-            first_viewed_at=n.format_timestamp(min(starts)),
-            last_viewed_at=last,
-            live_seconds=0,
-            on_demand_seconds=0,
-            simlive_seconds=total,
-            total_seconds=total,
-            live_session_count=0,
-            on_demand_session_count=0,
-            simlive_session_count=len(attended),
-            updated_at=last,
+            **_unified(totals),
+            updated_at=totals["last_viewed_at"],
             extra={"watched_session_count": sum(1 for s in attended if s.get("watched"))},
         )
 
@@ -394,33 +371,46 @@ class RegistrantDirectory:
             return {i: self.known[i] for i in ids if i in self.known}
 
     def _read_listing_page(self) -> None:
-        params = {"page": self._next_page, "per_page": PER_PAGE}
-        body = self.adapter.get("/registrants", params, "registrants")
-        self._total_pages = _total_pages(self.adapter.base_url + "/registrants", body)
+        pages = REGISTRANTS.pages(start=self._next_page)
+        response = self.adapter.api.request(REGISTRANTS.path, pages.params())
+        registrants = pages.items(response)
+        self._total_pages = pages.total_pages(response)
         self._next_page += 1
-        for registrant in body["registrants"]:
+        for registrant in registrants:
             self.known[str(registrant["id"])] = registrant
 
     def _read_one(self, registrant_id: str) -> None:
         self._read_by_id += 1
-        url = f"{self.adapter.base_url}/registrants/{registrant_id}"
+        path = REGISTRANT_PATH.format(registrant_id=registrant_id)
         try:
-            body = self.adapter.http.get_json(url)
+            body = json_body(self.adapter.api.request(path))
         except RequestFailedError as error:
-            if "HTTP 404" in str(error):
+            if error.status == 404:  # deleted since its session was listed
                 return
             raise
         registrant = body.get("registrant") if isinstance(body, dict) else None
         if not isinstance(registrant, dict):
-            raise PayloadError(url, "expected an object with a 'registrant' object")
+            raise PayloadError(
+                self.adapter.api.url(path), "expected an object with a 'registrant' object"
+            )
         self.known[registrant_id] = registrant
 
 
-def _total_pages(endpoint: str, body: t.Mapping[str, t.Any]) -> int:
-    meta = body.get("meta")
-    if not isinstance(meta, dict) or not isinstance(meta.get("total_pages"), int):
-        raise PayloadError(endpoint, "missing meta.total_pages")
-    return int(meta["total_pages"])
+def _viewing(session: t.Mapping[str, t.Any]) -> Viewing:
+    """An attended session: its scheduled time played for `attended_time` seconds."""
+    start = n.parse_timestamp(session["scheduled_at"])
+    seconds = n.integer(session.get("attended_time")) or 0
+    return Viewing(
+        "simlive",
+        seconds,
+        started_at=n.format_timestamp(start),
+        ended_at=n.format_timestamp(start + _seconds(seconds)),
+    )
+
+
+def _unified(totals: dict[str, t.Any]) -> dict[str, t.Any]:
+    """The viewer totals the unified schema has columns for (WebinarFuel has no `other`)."""
+    return {k: v for k, v in totals.items() if not k.startswith("other_")}
 
 
 def _registered_before(registrant: t.Mapping[str, t.Any], moment: datetime) -> bool:

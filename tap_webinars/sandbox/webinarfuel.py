@@ -374,6 +374,11 @@ class WebinarFuelSimulator(PlatformSimulator):
                 attended=True, canceled=False, attended_time=int(payload.get("attended_time", 600))
             )
             return {"cid": session["cid"]}
+        if action == "delete_registrant":  # their sessions stay listed: GET by id answers 404
+            kept = [r for r in self.registrants if r["id"] != int(payload["registrant_id"])]
+            deleted = len(self.registrants) - len(kept)
+            self.registrants = kept
+            return {"deleted": deleted}
         raise KeyError(action)
 
     def dataset(self) -> dict[str, t.Any]:  # noqa: D102
