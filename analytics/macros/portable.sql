@@ -30,8 +30,10 @@
     cast({{ column }} as timestamp with time zone)
 {%- endmacro %}
 
+{#- DuckDB: PyAirbyte stores naive UTC timestamps; the tap's text is UTC ISO 8601 too. Read
+    both as UTC, whatever the session's TimeZone. -#}
 {% macro duckdb__to_instant(column) -%}
-    cast({{ column }} as timestamp with time zone)
+    timezone('UTC', cast({{ column }} as timestamp))
 {%- endmacro %}
 
 {% macro snowflake__to_instant(column) -%}

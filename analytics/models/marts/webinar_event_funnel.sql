@@ -49,7 +49,7 @@ asked as (
 
 -- Audience activity: registrations, viewing, answers, questions.
 activity_moments as (
-    select platform, account_id, event_id, registered_at as at
+    select platform, account_id, event_id, registered_at as moment_at
     from {{ ref('stg_webinars__registrants') }}
     union all
     select platform, account_id, event_id, first_viewed_at
@@ -70,8 +70,8 @@ activity as (
         platform,
         account_id,
         event_id,
-        min(at) as first_activity_at,
-        max(at) as last_activity_at
+        min(moment_at) as first_activity_at,
+        max(moment_at) as last_activity_at
     from activity_moments
     group by platform, account_id, event_id
 )

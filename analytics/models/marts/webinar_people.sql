@@ -29,7 +29,7 @@ totals as (
 ),
 
 moments as (
-    select email, registered_at as at from registrations
+    select email, registered_at as moment_at from registrations
     union all
     select email, first_viewed_at from registrations
     union all
@@ -41,7 +41,7 @@ moments as (
 ),
 
 seen as (
-    select email, min(at) as first_seen_at, max(at) as last_seen_at
+    select email, min(moment_at) as first_seen_at, max(moment_at) as last_seen_at
     from moments
     group by email
 ),
