@@ -57,9 +57,7 @@ class Registration:
 
     @property
     def engaged(self) -> bool:
-        return self.attendee and (
-            self.interactions > 0 or (self.score or 0) > ENGAGEMENT_THRESHOLD
-        )
+        return self.attendee and (self.interactions > 0 or (self.score or 0) > ENGAGEMENT_THRESHOLD)
 
 
 @dataclass

@@ -68,10 +68,23 @@
 
 {#- a / b as a float; null when b is 0 or null. -#}
 {% macro ratio(numerator, denominator) -%}
-    cast({{ numerator }} as {{ dbt.type_float() }}) / nullif({{ denominator }}, 0)
+    cast({{ numerator }} as {{ tap_webinars_analytics.type_double() }}) / nullif({{ denominator }}, 0)
 {%- endmacro %}
 
 {#- 1 when the condition holds, else 0 (to sum). -#}
 {% macro flag(condition) -%}
     case when {{ condition }} then 1 else 0 end
+{%- endmacro %}
+
+{#- A double-precision float. dbt's type_float() is single precision (`float`) on DuckDB. -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'tap_webinars_analytics')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    {{ dbt.type_float() }}
+{%- endmacro %}
+
+{% macro duckdb__type_double() -%}
+    double
 {%- endmacro %}

@@ -21,8 +21,8 @@ people as (
         sum({{ flag('is_canceled') }}) as canceled,
         sum({{ flag('is_engaged') }}) as engaged_viewers,
         count(viewing_seconds) as viewers_with_minutes,
-        avg(cast(viewing_seconds as {{ dbt.type_float() }})) / 60 as avg_viewing_minutes,
-        {{ median('cast(viewing_seconds as ' ~ dbt.type_float() ~ ')') }} / 60
+        avg(cast(viewing_seconds as {{ type_double() }})) / 60 as avg_viewing_minutes,
+        {{ median('cast(viewing_seconds as ' ~ type_double() ~ ')') }} / 60
             as median_viewing_minutes,
         sum(coalesce(viewing_seconds, 0)) as total_viewing_seconds
     from registrations

@@ -86,7 +86,7 @@ select
     t.email,
     t.events_registered,
     t.events_attended,
-    cast(t.total_viewing_seconds as {{ dbt.type_float() }}) / 60 as total_viewing_minutes,
+    cast(t.total_viewing_seconds as {{ type_double() }}) / 60 as total_viewing_minutes,
     s.first_seen_at,
     s.last_seen_at,
     c.company as latest_company,

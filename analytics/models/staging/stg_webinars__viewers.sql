@@ -14,7 +14,7 @@ select
     cast(live_session_count as {{ dbt.type_bigint() }}) as live_session_count,
     cast(on_demand_session_count as {{ dbt.type_bigint() }}) as on_demand_session_count,
     cast(simlive_session_count as {{ dbt.type_bigint() }}) as simlive_session_count,
-    cast(engagement_score as {{ dbt.type_float() }}) as engagement_score,
+    cast(engagement_score as {{ type_double() }}) as engagement_score,
     cast(question_count as {{ dbt.type_bigint() }}) as question_count,
     cast(poll_response_count as {{ dbt.type_bigint() }}) as poll_response_count,
     cast(survey_response_count as {{ dbt.type_bigint() }}) as survey_response_count,
