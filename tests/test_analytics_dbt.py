@@ -15,7 +15,6 @@ the changed figures must follow.
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 import os
 import re
@@ -498,4 +497,3 @@ def test_report_figures_equal_the_model(warehouse: Warehouse, tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert str(out) in done.stdout
     assert out.read_text(encoding="utf-8") == page
-    json.dumps(figures)  # plain numbers only
