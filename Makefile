@@ -1,4 +1,4 @@
-.PHONY: bootstrap test lint typecheck bench demo sandbox readme clean
+.PHONY: bootstrap test lint typecheck bench demo analytics sandbox readme clean
 
 bootstrap:  ## install the tap, its dev tools and the pipeline tools
 	scripts/bootstrap.sh
@@ -18,6 +18,9 @@ bench: bootstrap
 
 demo: bootstrap  ## sandbox -> tap -> PostgreSQL for every platform, then a table of rows landed
 	.venv/bin/python scripts/demo.py
+
+analytics: bootstrap  ## the dbt package's tests: real loads into PostgreSQL and DuckDB, dbt build
+	.venv/bin/python -m pytest tests/test_analytics_dbt.py
 
 readme:  ## regenerate the README's settings table from the plug-in registry
 	.venv/bin/python scripts/readme_settings.py

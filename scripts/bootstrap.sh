@@ -7,6 +7,7 @@
 #   .venv-meltano            Meltano; `meltano install` puts the plugins under .meltano/
 #   .venv-targets/<name>     target-postgres, target-csv, target-jsonl for shell pipes
 #   .venv-airbyte            PyAirbyte, which drives `source-webinars` in the tests
+#   .venv-dbt                dbt (postgres, duckdb) for the analytics package in analytics/
 #
 # PostgreSQL's server binaries come from Debian's postgresql package (installed if missing);
 # the tests and the demo start throwaway servers of their own, never a system service.
@@ -37,6 +38,7 @@ tool_venv .venv-targets/postgres target-postgres
 tool_venv .venv-targets/csv target-csv
 tool_venv .venv-targets/jsonl target-jsonl
 tool_venv .venv-airbyte airbyte
+tool_venv .venv-dbt dbt
 
 # Meltano's plugins (tap-webinars from this checkout, the three loaders, from their lock files
 # in plugins/): one virtualenv each under .meltano/ (a re-run takes seconds).

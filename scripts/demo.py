@@ -190,11 +190,37 @@ def main() -> None:
         print("\n".join(notes))
         if mismatches:
             raise SystemExit(f"demo: {mismatches} stream(s) differ from the sandbox's data")
+        analytics_report(postgres, work)
     finally:
         sandbox.stop()
         if postgres is not None:
             postgres.stop()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def analytics_report(postgres: PostgresServer | None, work: Path) -> None:
+    """The final step: dbt over the demo's PostgreSQL, then the report page.
+
+    dbt builds the analytics package (analytics/) over the demo's tables, and its funnel
+    model becomes one HTML page (scripts/analytics_report.py). Not for `--target csv`.
+    """
+    if postgres is None:
+        return
+    from analytics_report import write_report  # noqa: PLC0415 - scripts/, next to this file
+
+    from tests.analytics_dbt import DBT, dbt_build, postgres_profile  # noqa: PLC0415
+
+    if not DBT.exists():
+        raise SystemExit("demo: .venv-dbt/bin/dbt is missing: run make bootstrap")
+    print("\nanalytics: dbt build of analytics/ (tap_webinars_analytics) ...")
+    build = dbt_build(work / "dbt", postgres_profile(postgres, "analytics"), source_schema=SCHEMA)
+    if build.returncode != 0:
+        raise SystemExit(f"demo: dbt build failed:\n{build.output[-3000:]}")
+    print(f"analytics: {len(build.results)} models and tests passed; schema analytics")
+    output = ROOT / "demo-output" / "analytics-report.html"
+    output.parent.mkdir(exist_ok=True)
+    write_report(postgres.url, "analytics", output)
+    print(f"analytics report: {output}")
 
 
 if __name__ == "__main__":

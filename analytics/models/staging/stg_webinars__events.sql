@@ -1,0 +1,28 @@
+-- One row per event, typed and trimmed. JSON columns (tags, sessions, extra) stay in the source.
+select
+    {{ key_text('platform') }} as platform,
+    {{ key_text('account_id') }} as account_id,
+    {{ key_text('event_id') }} as event_id,
+    {{ clean_text('title') }} as title,
+    {{ clean_text('description') }} as description,
+    {{ clean_text('event_type') }} as event_type,
+    {{ clean_text('time_zone') }} as time_zone,
+    {{ to_instant('scheduled_start_at') }} as scheduled_start_at,
+    {{ to_instant('scheduled_end_at') }} as scheduled_end_at,
+    {{ to_instant('live_start_at') }} as live_start_at,
+    {{ to_instant('live_end_at') }} as live_end_at,
+    {{ to_instant('on_demand_start_at') }} as on_demand_start_at,
+    {{ to_instant('on_demand_end_at') }} as on_demand_end_at,
+    {{ to_instant('created_at') }} as created_at,
+    {{ to_instant('updated_at') }} as updated_at,
+    cast(is_expired as {{ dbt.type_boolean() }}) as is_expired,
+    {{ clean_text('registration_url') }} as registration_url,
+    {{ clean_text('cost_center') }} as cost_center,
+    {{ clean_text('category') }} as category,
+    cast(registrant_count as {{ dbt.type_bigint() }}) as platform_registrant_count,
+    cast(attendee_count as {{ dbt.type_bigint() }}) as platform_attendee_count,
+    cast(live_attendee_count as {{ dbt.type_bigint() }}) as platform_live_attendee_count,
+    cast(on_demand_attendee_count as {{ dbt.type_bigint() }}) as platform_on_demand_attendee_count,
+    cast(no_show_count as {{ dbt.type_bigint() }}) as platform_no_show_count,
+    {{ to_instant('last_activity_at') }} as last_activity_at
+from {{ source('tap_webinars', 'events') }}
