@@ -15,6 +15,8 @@ import typing as t
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tap_webinars.records import SAFE_RECORD_PATH
+
 Converter = t.Callable[[t.Any], t.Any]
 # source field -> (unified column, converter)
 FieldMap = t.Mapping[str, tuple[str, Converter]]
@@ -58,7 +60,7 @@ def parse_timestamp(value: t.Any, *, tz: str | None = None) -> datetime:
         return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
     else:
         text = str(value).strip()
-        if re.fullmatch(r"\d{11,}", text):
+        if _EPOCH_MILLISECONDS.fullmatch(text):
             return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
         moment = _parse_text(text)
     if moment.tzinfo is None:
@@ -66,7 +68,41 @@ def parse_timestamp(value: t.Any, *, tz: str | None = None) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+_EPOCH_MILLISECONDS = re.compile(r"\d{11,}")
+# The US report format `%m/%d/%Y %I:%M:%S %p` (Webcasts, ON24 exports) in its usual shape;
+# anything else in it (one-digit minutes, doubled spaces) is left to strptime.
+_US_TIME = re.compile(r"(\d\d?)/(\d\d?)/(\d{4}) (\d\d?):(\d\d):(\d\d) ([AaPp])[Mm]", re.ASCII)
+
+
 def _parse_text(text: str) -> datetime:
+    """Fast paths for the shapes platforms send; strptime for everything else."""
+    if not SAFE_RECORD_PATH:
+        us_time = _parse_us_time(text)
+        if us_time is not None:
+            return us_time
+    return _parse_text_strptime(text)
+
+
+def _parse_us_time(text: str) -> datetime | None:
+    """`11/04/2014 08:04:01 PM` without strptime's per-call regex and locale work.
+
+    None where the text is not in that shape or a field is out of range: the caller then
+    asks strptime, whose verdict (and error) stands.
+    """
+    match = _US_TIME.fullmatch(text)
+    if match is None:
+        return None
+    month, day, year, hour, minute, second = (int(g) for g in match.groups()[:6])
+    if not 1 <= hour <= 12:
+        return None
+    hour = hour % 12 + (12 if match.group(7) in "Pp" else 0)
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
+def _parse_text_strptime(text: str) -> datetime:
     iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
     try:
         return datetime.fromisoformat(iso)

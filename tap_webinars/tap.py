@@ -21,7 +21,7 @@ from tap_webinars.platforms.base import PlatformAdapter
 from tap_webinars.settings import Settings
 from tap_webinars.streams import STREAM_TYPES
 from tap_webinars.sync import SyncRun
-from tap_webinars.writer import SchemaOnceWriter
+from tap_webinars.writer import writer_class
 
 
 class TapWebinars(Tap):
@@ -30,7 +30,7 @@ class TapWebinars(Tap):
     name = "tap-webinars"
     package_name = "tap-webinars"
     config_jsonschema = config_schema()
-    message_writer_class = SchemaOnceWriter
+    message_writer_class = writer_class()
     # The SDK's list minus activate-version: children send only changed events, so a table
     # version switch would make targets delete every other event's rows; it is never emitted.
     capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
