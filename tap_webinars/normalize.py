@@ -13,6 +13,7 @@ import json
 import re
 import typing as t
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tap_webinars.records import SAFE_RECORD_PATH
@@ -120,6 +121,14 @@ def timestamp(value: t.Any, *, tz: str | None = None) -> str | None:
     """Normalise a timestamp column; empty stays null."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, str) and not SAFE_RECORD_PATH:
+        return _timestamp_text(value, tz)
+    return format_timestamp(parse_timestamp(value, tz=tz))
+
+
+@lru_cache(maxsize=4096)
+def _timestamp_text(value: str, tz: str | None) -> str:
+    """`timestamp` of a text value, remembered: reports repeat event and session times."""
     return format_timestamp(parse_timestamp(value, tz=tz))
 
 
@@ -127,7 +136,7 @@ def text(value: t.Any) -> str | None:
     """Trim wrapping whitespace; empty becomes null; inner line breaks are kept."""
     if value is None:
         return None
-    result = str(value).strip()
+    result = (value if type(value) is str else str(value)).strip()
     return result or None
 
 
@@ -220,8 +229,12 @@ def string_list(value: t.Any) -> list[str] | None:
 
 def stable_id(*parts: t.Any) -> str:
     """An id for a platform record that has none: a hash of its natural key, same every run."""
-    material = json.dumps([str(p) if p is not None else None for p in parts], ensure_ascii=False)
+    material = _ID_JSON.encode([str(p) if p is not None else None for p in parts])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+# json.dumps(..., ensure_ascii=False) without building an encoder per call.
+_ID_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def apply_field_map(
@@ -233,11 +246,12 @@ def apply_field_map(
     platform sends is lost. A field whose converter rejects it raises ValueError naming it.
     """
     columns: dict[str, t.Any] = {}
-    skip = set(consumed)
+    skip = consumed if isinstance(consumed, (set, frozenset)) else set(consumed)
     extra: dict[str, t.Any] = {}
     for name, value in source.items():
-        if name in fields:
-            column, convert = fields[name]
+        target = fields.get(name)
+        if target is not None:
+            column, convert = target
             try:
                 columns[column] = convert(value)
             except (TypeError, ValueError) as error:

@@ -18,10 +18,11 @@ from tap_webinars import redaction
 from tap_webinars.errors import SettingsError, TapWebinarsError
 from tap_webinars.platforms import adapter_class, config_schema, load_settings
 from tap_webinars.platforms.base import PlatformAdapter
+from tap_webinars.records import SAFE_RECORD_PATH
 from tap_webinars.settings import Settings
 from tap_webinars.streams import STREAM_TYPES
 from tap_webinars.sync import SyncRun
-from tap_webinars.writer import writer_class
+from tap_webinars.writer import ChangedStateWriter, writer_class
 
 
 class TapWebinars(Tap):
@@ -48,6 +49,9 @@ class TapWebinars(Tap):
             raise
         if kwargs.get("validate_config", True):
             _ = self.settings  # fail on a bad config before any request
+        if not SAFE_RECORD_PATH:
+            # The SDK creates its StateWriter in __init__ and offers no hook to choose it.
+            self._state_writer = ChangedStateWriter(self.message_writer)
 
     @cached_property
     def settings(self) -> Settings:

@@ -20,7 +20,12 @@ from datetime import datetime, timedelta, timezone
 import jsonschema
 import pytest
 
-from tap_webinars.records import SAFE_RECORD_PATH_VARIABLE
+from tap_webinars.records import (
+    SAFE_RECORD_PATH_VARIABLE,
+    SPOOL_BATCH_RECORDS,
+    SPOOL_MEMORY_RECORDS,
+    RecordSpool,
+)
 from tests.harness import SandboxProcess, TapRun, run_tap
 from tests.platform_configs import CASES, STREAMS
 
@@ -145,3 +150,19 @@ def test_fast_and_safe_record_paths_emit_the_same_records(
     for stream in STREAMS:
         assert fast_serial[stream] == safe[stream], (platform, stream)
         assert fast_parallel[stream] == safe[stream], (platform, stream)
+
+
+def test_spool_returns_records_in_order_across_memory_and_disk() -> None:
+    count = SPOOL_MEMORY_RECORDS + 2 * SPOOL_BATCH_RECORDS + 17  # memory, two batches, a tail
+    records = [
+        {"n": i, "extra": {"tags": ["a", str(i)], "score": i / 7}, "none": None}
+        for i in range(count)
+    ]
+    spool = RecordSpool()
+    for record in records:
+        spool.append(record)
+    assert len(spool) == count
+    assert list(spool) == records
+    assert list(spool) == records  # read twice: the streams may ask again
+    spool.close()
+    assert list(spool) == []
