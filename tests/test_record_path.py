@@ -166,3 +166,28 @@ def test_spool_returns_records_in_order_across_memory_and_disk() -> None:
     assert list(spool) == records  # read twice: the streams may ask again
     spool.close()
     assert list(spool) == []
+
+
+def test_a_deselected_property_is_left_out_on_both_paths(sandbox: SandboxProcess) -> None:
+    config = CASES["webcasts"].config(sandbox.api_url("webcasts"))
+    discovered = run_tap(config, args=["--discover"])
+    assert discovered.returncode == 0, discovered.stderr[-1000:]
+    catalog = json.loads(discovered.stdout)
+    for stream in catalog["streams"]:
+        for entry in stream["metadata"]:
+            if stream["tap_stream_id"] == "registrants" and entry["breadcrumb"] in (
+                ["properties", "email"],
+                ["properties", "extra"],
+            ):
+                entry["metadata"]["selected"] = False
+    runs = {
+        safe: run_tap(config, catalog=catalog, env={SAFE_RECORD_PATH_VARIABLE: safe})
+        for safe in ("0", "1")
+    }
+    for run in runs.values():
+        assert run.returncode == 0, run.stderr[-2000:]
+    registrants = runs["0"].records("registrants")
+    assert registrants
+    assert all("email" not in r and "extra" not in r and "registrant_id" in r for r in registrants)
+    assert any(r["email"] for r in runs["0"].records("viewers"))  # other streams keep theirs
+    assert registrants == runs["1"].records("registrants")

@@ -149,6 +149,23 @@ def test_stable_ids_are_stable_and_distinct() -> None:
     assert n.stable_id("a", "bc") != n.stable_id("ab", "c")
 
 
+def test_stable_ids_hash_the_json_of_their_parts() -> None:
+    # The ids in every target depend on these exact bytes: json.dumps of the parts as text.
+    import hashlib
+    import json
+
+    rnd = random.Random(3)
+    alphabet = ["a", "é", '"', "\\", "\n", "\x00", "\u2028", "😀", " ", "/", "1"]
+    for _ in range(2_000):
+        parts: list[object] = [
+            rnd.choice([None, rnd.randint(-5, 5), 1.5, "".join(rnd.choices(alphabet, k=6))])
+            for _ in range(rnd.randint(0, 5))
+        ]
+        material = json.dumps([None if p is None else str(p) for p in parts], ensure_ascii=False)
+        expected = hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+        assert n.stable_id(*parts) == expected, parts
+
+
 def test_field_map_keeps_unmapped_fields_in_extra() -> None:
     fields: n.FieldMap = {"id": ("registrant_id", n.identifier), "mail": ("email", n.text)}
     columns, extra = n.apply_field_map({"id": 7, "mail": " a@b.c ", "shoe": 42}, fields)
