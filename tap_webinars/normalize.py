@@ -13,7 +13,10 @@ import json
 import re
 import typing as t
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tap_webinars.records import SAFE_RECORD_PATH
 
 Converter = t.Callable[[t.Any], t.Any]
 # source field -> (unified column, converter)
@@ -58,7 +61,7 @@ def parse_timestamp(value: t.Any, *, tz: str | None = None) -> datetime:
         return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
     else:
         text = str(value).strip()
-        if re.fullmatch(r"\d{11,}", text):
+        if _EPOCH_MILLISECONDS.fullmatch(text):
             return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
         moment = _parse_text(text)
     if moment.tzinfo is None:
@@ -66,7 +69,41 @@ def parse_timestamp(value: t.Any, *, tz: str | None = None) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+_EPOCH_MILLISECONDS = re.compile(r"\d{11,}")
+# The US report format `%m/%d/%Y %I:%M:%S %p` (Webcasts, ON24 exports) in its usual shape;
+# anything else in it (one-digit minutes, doubled spaces) is left to strptime.
+_US_TIME = re.compile(r"(\d\d?)/(\d\d?)/(\d{4}) (\d\d?):(\d\d):(\d\d) ([AaPp])[Mm]", re.ASCII)
+
+
 def _parse_text(text: str) -> datetime:
+    """Fast paths for the shapes platforms send; strptime for everything else."""
+    if not SAFE_RECORD_PATH:
+        us_time = _parse_us_time(text)
+        if us_time is not None:
+            return us_time
+    return _parse_text_strptime(text)
+
+
+def _parse_us_time(text: str) -> datetime | None:
+    """`11/04/2014 08:04:01 PM` without strptime's per-call regex and locale work.
+
+    None where the text is not in that shape or a field is out of range: the caller then
+    asks strptime, whose verdict (and error) stands.
+    """
+    match = _US_TIME.fullmatch(text)
+    if match is None:
+        return None
+    month, day, year, hour, minute, second = (int(g) for g in match.groups()[:6])
+    if not 1 <= hour <= 12:
+        return None
+    hour = hour % 12 + (12 if match.group(7) in "Pp" else 0)
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
+def _parse_text_strptime(text: str) -> datetime:
     iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
     try:
         return datetime.fromisoformat(iso)
@@ -84,6 +121,14 @@ def timestamp(value: t.Any, *, tz: str | None = None) -> str | None:
     """Normalise a timestamp column; empty stays null."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, str) and not SAFE_RECORD_PATH:
+        return _timestamp_text(value, tz)
+    return format_timestamp(parse_timestamp(value, tz=tz))
+
+
+@lru_cache(maxsize=4096)
+def _timestamp_text(value: str, tz: str | None) -> str:
+    """`timestamp` of a text value, remembered: reports repeat event and session times."""
     return format_timestamp(parse_timestamp(value, tz=tz))
 
 
@@ -91,7 +136,7 @@ def text(value: t.Any) -> str | None:
     """Trim wrapping whitespace; empty becomes null; inner line breaks are kept."""
     if value is None:
         return None
-    result = str(value).strip()
+    result = (value if type(value) is str else str(value)).strip()
     return result or None
 
 
@@ -184,8 +229,13 @@ def string_list(value: t.Any) -> list[str] | None:
 
 def stable_id(*parts: t.Any) -> str:
     """An id for a platform record that has none: a hash of its natural key, same every run."""
-    material = json.dumps([str(p) if p is not None else None for p in parts], ensure_ascii=False)
+    # Byte for byte `json.dumps([None or str(part), ...], ensure_ascii=False)`, which the
+    # ids have always hashed, without building an encoder per call.
+    material = "[" + ", ".join("null" if p is None else _json_string(str(p)) for p in parts) + "]"
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+_json_string: t.Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 def apply_field_map(
@@ -197,11 +247,12 @@ def apply_field_map(
     platform sends is lost. A field whose converter rejects it raises ValueError naming it.
     """
     columns: dict[str, t.Any] = {}
-    skip = set(consumed)
+    skip = consumed if isinstance(consumed, (set, frozenset)) else set(consumed)
     extra: dict[str, t.Any] = {}
     for name, value in source.items():
-        if name in fields:
-            column, convert = fields[name]
+        target = fields.get(name)
+        if target is not None:
+            column, convert = target
             try:
                 columns[column] = convert(value)
             except (TypeError, ValueError) as error:

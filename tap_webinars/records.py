@@ -1,37 +1,87 @@
-"""A bounded-memory queue of records, so one huge report does not have to fit in memory."""
+"""The record path's switches, and a bounded-memory queue of records.
+
+`RecordSpool` keeps one event's records of one stream between the adapter and the stream,
+so one huge report does not have to fit in memory: the first records stay as Python objects,
+the rest go to a temporary file in pickled batches, read back in order.
+
+`TAP_WEBINARS_SAFE_RECORD_PATH=1` restores the slow path everywhere it was made fast (the
+SDK's default writer, its full type conformance and deselection pass, strptime-only
+timestamps, a JSON spool): the tests compare the two, and it is a fallback should the fast
+path ever be in doubt.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import tempfile
 import typing as t
 
-# Records beyond this many bytes go to a temporary file instead of memory.
-SPOOL_MEMORY_BYTES = 4 * 1024 * 1024
+SAFE_RECORD_PATH_VARIABLE = "TAP_WEBINARS_SAFE_RECORD_PATH"
+SAFE_RECORD_PATH = os.environ.get(SAFE_RECORD_PATH_VARIABLE, "").strip() not in ("", "0")
+
+# Records kept in memory before the spool starts writing batches to disk; a record of the
+# widest stream is a few kilobytes as Python objects, so this is a few megabytes per stream.
+SPOOL_MEMORY_RECORDS = 1000
+# Records pickled together: big enough that pickle's per-call cost vanishes, small enough
+# that one batch read back stays a few megabytes.
+SPOOL_BATCH_RECORDS = 1000
 
 
 class RecordSpool:
-    """Append-then-read JSON-lines buffer: in memory while small, on disk when large."""
+    """Append-then-read record queue: objects in memory while few, pickled batches beyond.
+
+    The spool keeps the record objects it is given (no JSON round trip): an adapter must not
+    change a record after adding it. On the safe path each record is kept as its JSON text
+    instead, as the spool always did before.
+    """
 
     def __init__(self) -> None:
-        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES, mode="w+b")  # noqa: SIM115
+        self._as_json = SAFE_RECORD_PATH
+        self._file: t.IO[bytes] | None = None
+        self._batches = 0
+        self._pending: list[t.Any] = []
         self._count = 0
 
     def append(self, record: t.Mapping[str, t.Any]) -> None:
         """Add one record at the end."""
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-        self._file.write(line.encode("utf-8") + b"\n")
+        if self._as_json:
+            self._pending.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        else:
+            self._pending.append(record)
         self._count += 1
+        limit = SPOOL_BATCH_RECORDS if self._file is not None else SPOOL_MEMORY_RECORDS
+        if len(self._pending) >= limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._file.seek(0, os.SEEK_END)
+        pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._batches += 1
+        self._pending = []
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> t.Iterator[dict[str, t.Any]]:
-        self._file.seek(0)
-        for line in self._file:
-            yield json.loads(line)
-        self._file.seek(0, 2)
+        if self._as_json:
+            return (json.loads(line) for line in self._items())
+        return self._items()
+
+    def _items(self) -> t.Iterator[t.Any]:
+        if self._file is not None:
+            self._file.seek(0)
+            for _ in range(self._batches):
+                # Batches this spool itself wrote to its own temporary file.
+                yield from pickle.load(self._file)  # noqa: S301
+        yield from self._pending
 
     def close(self) -> None:
-        """Free the memory or delete the temporary file."""
-        self._file.close()
+        """Free the memory and delete the temporary file."""
+        self._pending = []
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -11,14 +11,19 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
+import singer_sdk.singerlib as singer
 from singer_sdk import Stream
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 from typing_extensions import override
 
+from tap_webinars.normalize import utc_now
+from tap_webinars.records import SAFE_RECORD_PATH
 from tap_webinars.sync import SyncRun
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
+    from singer_sdk.singerlib.catalog import SelectionMask
 
 
 def schema_directory() -> Path:
@@ -43,25 +48,76 @@ class HasRun(t.Protocol):
 
 
 class WebinarStream(Stream):
-    """What all six streams share: the schema directory and the run they read from."""
+    """What all six streams share: the schema directory and the run they read from.
+
+    Records are typed by construction (the adapters build every value with `normalize`, and
+    tests/test_record_path.py validates every record against its schema on every platform),
+    so the SDK's per-value type conformance is off; `TAP_WEBINARS_SAFE_RECORD_PATH=1` turns
+    it back on.
+    """
 
     schema = StreamSchema(SCHEMAS)  # type: ignore[assignment]
+    TYPE_CONFORMANCE_LEVEL = (
+        TypeConformanceLevel.RECURSIVE if SAFE_RECORD_PATH else TypeConformanceLevel.NONE
+    )
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._columns: dict[str, t.Any] | None = None
+        self._blank: dict[str, None] = {}
+        self._judged_mask: SelectionMask | None = None
+        self._every_property_selected = False
 
     @override
     def post_process(
         self, row: dict[str, t.Any], context: Context | None = None
     ) -> dict[str, t.Any] | None:
-        """Give every record every unified column (null where the platform has none).
+        """Give every record every unified column, in schema order, null where absent.
 
         A column the schema does not know is an adapter bug that would otherwise be dropped
         silently by the SDK, so it fails loudly instead.
         """
         columns = self.schema["properties"]
-        unknown = row.keys() - columns.keys()
-        if unknown:
-            msg = f"{self.name}: record has columns not in the schema: {sorted(unknown)}"
+        if columns is not self._columns:
+            self._columns, self._blank = columns, dict.fromkeys(columns)
+        record = self._blank.copy()
+        record.update(row)
+        if len(record) != len(self._blank):
+            unknown = sorted(row.keys() - columns.keys())
+            msg = f"{self.name}: record has columns not in the schema: {unknown}"
             raise ValueError(msg)
-        return {name: row.get(name) for name in columns}
+        return record
+
+    @override
+    def _generate_record_messages(
+        self, record: dict[str, t.Any]
+    ) -> t.Generator[singer.RecordMessage, None, None]:
+        """The SDK's RECORD messages, without its deselection pass when nothing is deselected.
+
+        singer-sdk 0.54 walks every record to pop deselected properties, selected or not, in
+        this private method, and offers no public hook to skip the walk; this is the SDK's
+        own body minus that walk (and minus conformance, which is off).
+        """
+        if SAFE_RECORD_PATH or not self._all_selected():
+            yield from super()._generate_record_messages(record)
+            return
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield singer.RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped,
+                    version=self._stream_version,
+                    time_extracted=utc_now(),
+                )
+
+    def _all_selected(self) -> bool:
+        """Whether the catalog selects every property (the usual case)."""
+        mask = self.mask
+        if mask is not self._judged_mask:
+            self._judged_mask = mask
+            self._every_property_selected = all(mask.values())
+        return self._every_property_selected
 
     @property
     def run(self) -> SyncRun:

@@ -18,10 +18,11 @@ from tap_webinars import redaction
 from tap_webinars.errors import SettingsError, TapWebinarsError
 from tap_webinars.platforms import adapter_class, config_schema, load_settings
 from tap_webinars.platforms.base import PlatformAdapter
+from tap_webinars.records import SAFE_RECORD_PATH
 from tap_webinars.settings import Settings
 from tap_webinars.streams import STREAM_TYPES
 from tap_webinars.sync import SyncRun
-from tap_webinars.writer import SchemaOnceWriter
+from tap_webinars.writer import ChangedStateWriter, writer_class
 
 
 class TapWebinars(Tap):
@@ -30,7 +31,7 @@ class TapWebinars(Tap):
     name = "tap-webinars"
     package_name = "tap-webinars"
     config_jsonschema = config_schema()
-    message_writer_class = SchemaOnceWriter
+    message_writer_class = writer_class()
     # The SDK's list minus activate-version: children send only changed events, so a table
     # version switch would make targets delete every other event's rows; it is never emitted.
     capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
@@ -48,6 +49,9 @@ class TapWebinars(Tap):
             raise
         if kwargs.get("validate_config", True):
             _ = self.settings  # fail on a bad config before any request
+        if not SAFE_RECORD_PATH:
+            # The SDK creates its StateWriter in __init__ and offers no hook to choose it.
+            self._state_writer = ChangedStateWriter(self.message_writer)
 
     @cached_property
     def settings(self) -> Settings:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import random
+import typing as t
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -33,6 +37,79 @@ def test_timestamps_become_utc_iso(value: object, tz: str | None, expected: str 
 def test_unparseable_timestamp_is_an_error_not_a_null() -> None:
     with pytest.raises(ValueError, match="unrecognised timestamp"):
         n.timestamp("yesterday-ish")
+
+
+US_TIME = "%m/%d/%Y %I:%M:%S %p"
+
+
+def us_time_texts(count: int, seed: int = 11) -> list[str]:
+    """Report-style timestamps: padded or not, any case of AM/PM, some out of range."""
+    rnd = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        month, day = rnd.randint(0, 13), rnd.randint(0, 32)
+        year, hour = rnd.choice([1970, 1999, 2000, 2014, 2024, 2038, 2099]), rnd.randint(0, 13)
+        minute, second = rnd.randint(0, 60), rnd.randint(0, 60)
+        meridiem = rnd.choice(["AM", "PM", "am", "pm", "Pm"])
+        pad = rnd.choice(["{:02d}", "{:d}"])
+        texts.append(
+            f"{pad.format(month)}/{pad.format(day)}/{year} {pad.format(hour)}:"
+            f"{minute:02d}:{second:02d} {meridiem}"
+        )
+    return texts
+
+
+def strptime_or_none(text: str, pattern: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, pattern)
+    except ValueError:
+        return None
+
+
+def outcome(parse: t.Callable[[str], datetime], text: str) -> datetime | str:
+    try:
+        return parse(text)
+    except ValueError as error:
+        return str(error)
+
+
+def test_us_time_fast_path_agrees_with_strptime() -> None:
+    # The fast path may decline (None: strptime decides), never disagree.
+    texts = us_time_texts(20_000)
+    accepted = 0
+    for text in texts:
+        expected = strptime_or_none(text, US_TIME)
+        fast = n._parse_us_time(text)
+        if fast is not None:
+            accepted += 1
+            assert fast == expected, text
+        assert outcome(n._parse_text, text) == outcome(n._parse_text_strptime, text), text
+    assert accepted > len(texts) // 2  # the usual shape does take the fast path
+
+
+@pytest.mark.parametrize("tz", ["GMT", "America/New_York", "Europe/Berlin", "Asia/Kolkata"])
+def test_us_timestamps_in_a_zone_match_strptime(tz: str) -> None:
+    for text in us_time_texts(3_000, seed=len(tz)):
+        local = strptime_or_none(text, US_TIME)
+        if local is None:
+            continue
+        zone = timezone.utc if tz == "GMT" else ZoneInfo(tz)
+        expected = local.replace(tzinfo=zone).astimezone(timezone.utc)
+        assert n.parse_timestamp(text, tz=tz) == expected, (text, tz)
+
+
+def test_iso_and_epoch_timestamps_match_independent_parsers() -> None:
+    rnd = random.Random(5)
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    for _ in range(5_000):
+        moment = epoch + timedelta(seconds=rnd.randint(0, 4_000_000_000))
+        offset = rnd.choice(["Z", "+00:00", "-08:00", "+05:30", "+14:00"])
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S") + offset
+        assert n.parse_timestamp(text) == datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z"), text
+        millis = rnd.randint(10**11, 4 * 10**12)
+        expected = epoch + timedelta(milliseconds=millis)
+        assert n.parse_timestamp(millis) == expected
+        assert n.parse_timestamp(str(millis)) == expected
 
 
 @pytest.mark.parametrize(
@@ -70,6 +147,23 @@ def test_stable_ids_are_stable_and_distinct() -> None:
     assert n.stable_id("evt", "a@b.c", 1) == n.stable_id("evt", "a@b.c", 1)
     assert n.stable_id("evt", "a@b.c", 1) != n.stable_id("evt", "a@b.c", 2)
     assert n.stable_id("a", "bc") != n.stable_id("ab", "c")
+
+
+def test_stable_ids_hash_the_json_of_their_parts() -> None:
+    # The ids in every target depend on these exact bytes: json.dumps of the parts as text.
+    import hashlib
+    import json
+
+    rnd = random.Random(3)
+    alphabet = ["a", "é", '"', "\\", "\n", "\x00", "\u2028", "😀", " ", "/", "1"]
+    for _ in range(2_000):
+        parts: list[object] = [
+            rnd.choice([None, rnd.randint(-5, 5), 1.5, "".join(rnd.choices(alphabet, k=6))])
+            for _ in range(rnd.randint(0, 5))
+        ]
+        material = json.dumps([None if p is None else str(p) for p in parts], ensure_ascii=False)
+        expected = hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+        assert n.stable_id(*parts) == expected, parts
 
 
 def test_field_map_keeps_unmapped_fields_in_extra() -> None:

@@ -1,0 +1,269 @@
+"""Record throughput: the tap's CPU against the floor of parsing and serialising, same run.
+
+    .venv/bin/python bench/throughput.py [--viewers 20000] [--datasets webcasts,on24]
+
+For each dataset, over the sandbox with no latency:
+  tap    the tap as a separate process writing to a file; its CPU (user + sys, from the
+         kernel's accounting of that one child, `os.wait4`), wall time and records/s;
+  floor  in this process: the same response bytes, fetched once with requests as the tap
+         requests them (replayed from the sandbox's request log), parsed with the parser the
+         tap uses (defusedxml iterparse for the Webcasts report, json for ON24), plus the
+         tap's own output records (read back from its file) serialised with the standard json
+         module, no mapping: floor CPU = parse CPU + serialise CPU (`time.process_time`);
+  ratio  tap CPU / floor CPU.
+The datasets: one Webcasts event of --viewers viewers (its Audience Details report, created
+through the sandbox's admin hook) and the ON24 `--size large` dataset (200 events).
+
+The tap runs with bytecode caching on, and once (`--discover`) before it is measured, as an
+installed tap runs (pip compiles bytecode at install); its start-up CPU is printed too.
+Each measurement is taken --repeat times (default 3) and the least CPU kept, as timeit does:
+on a shared machine the other processes only ever add to a figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tap_webinars.sandbox import on24
+from tap_webinars.sandbox.webcasts import PASSWORD, USERNAME
+from tests.harness import BIN, SandboxProcess
+
+WEBCASTS_REPORT_PATH = "/api/reporting/audience_reports"
+
+
+@dataclass
+class TapCost:
+    """One tap process: what it emitted and what it cost."""
+
+    records: list[dict[str, t.Any]]
+    streams: Counter[str]
+    cpu: float
+    wall: float
+
+
+def tap_environment() -> dict[str, str]:
+    """The environment the tap runs in: this one, with bytecode caching allowed."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run_tap(config: dict[str, t.Any], *args: str) -> tuple[Path, float, float]:
+    """Run the tap as a child writing to a file; return the file, its CPU and wall seconds."""
+    folder = Path(tempfile.mkdtemp(prefix="throughput-"))
+    (folder / "config.json").write_text(json.dumps(config))
+    output = folder / "output.jsonl"
+    with output.open("wb") as sink:
+        started = time.monotonic()
+        process = subprocess.Popen(
+            [str(BIN / "tap-webinars"), "--config", str(folder / "config.json"), *args],
+            stdout=sink,
+            stderr=subprocess.DEVNULL,
+            env=tap_environment(),
+        )
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"tap failed (exit {os.waitstatus_to_exitcode(status)}): {config}")
+    return output, usage.ru_utime + usage.ru_stime, wall
+
+
+def measure_tap(config: dict[str, t.Any], repeat: int) -> TapCost:
+    """The least costly of *repeat* syncs, with the records the last one wrote read back."""
+    runs = [run_tap(config) for _ in range(repeat)]
+    for extra, _cpu, _wall in runs[:-1]:
+        extra.unlink()
+    output = runs[-1][0]
+    cpu, wall = min(r[1] for r in runs), min(r[2] for r in runs)
+    records: list[dict[str, t.Any]] = []
+    streams: Counter[str] = Counter()
+    with output.open("rb") as lines:
+        for line in lines:
+            message = json.loads(line)
+            if message["type"] == "RECORD":
+                records.append(message["record"])
+                streams[message["stream"]] += 1
+    output.unlink()
+    return TapCost(records, streams, cpu, wall)
+
+
+def least(repeat: int, measure: t.Callable[[], float]) -> float:
+    """The least of *repeat* measurements."""
+    return min(measure() for _ in range(repeat))
+
+
+def serialise_cpu(records: list[dict[str, t.Any]]) -> float:
+    """CPU to write *records* as JSON lines with the standard json module."""
+    with tempfile.TemporaryFile("w", encoding="utf-8") as sink:
+        started = time.process_time()
+        for record in records:
+            sink.write(json.dumps(record) + "\n")
+        sink.flush()
+        return time.process_time() - started
+
+
+def webcasts_report_bytes(sandbox: SandboxProcess) -> bytes:
+    """The report the tap requested, fetched again with requests (a fresh session)."""
+    log = sandbox.requests("webcasts")
+    report = next(r for r in log if r["path"] == WEBCASTS_REPORT_PATH and r["status"] == 200)
+    base = sandbox.api_url("webcasts")
+    login = requests.get(
+        base + "/api/login",
+        params={"username": USERNAME, "password": PASSWORD, "ver": "2.0"},
+        timeout=60,
+    )
+    root = SafeET.fromstring(login.content)
+    session = {
+        "si": root.findtext("result/success/sessionid/value") or "",
+        "ui": root.findtext("result/success/userid/value") or "",
+    }
+    query = {**report["query"], **session}
+    response = requests.get(base + report["path"], params=query, timeout=600)
+    response.raise_for_status()
+    return response.content
+
+
+def webcasts_parse_cpu(body: bytes) -> float:
+    """CPU to read the report as the tap's reader does: iterparse, each viewer dropped."""
+    started = time.process_time()
+    viewers = None
+    for kind, element in SafeET.iterparse(io.BytesIO(body), events=("start", "end")):
+        if kind == "start":
+            if element.tag == "viewers":
+                viewers = element
+        elif element.tag == "viewer" and viewers is not None:
+            viewers.remove(element)
+    return time.process_time() - started
+
+
+def on24_bodies(sandbox: SandboxProcess, runs: int) -> list[bytes]:
+    """Every ON24 response one tap run read, fetched again with requests and the same query.
+
+    The log holds *runs* identical first syncs; the last one's requests are replayed.
+    """
+    log = sandbox.requests("on24")
+    if len(log) % runs:
+        raise SystemExit(f"{len(log)} ON24 requests is not {runs} identical runs")
+    headers = {
+        "accessTokenKey": on24.ACCESS_TOKEN_KEY,
+        "accessTokenSecret": on24.ACCESS_TOKEN_SECRET,
+    }
+    bodies = []
+    with requests.Session() as session:
+        for entry in log[-len(log) // runs :]:
+            if entry["method"] != "GET" or entry["status"] != 200:
+                continue
+            response = session.get(
+                sandbox.api_url("on24") + entry["path"],
+                params=entry["query"],
+                headers=headers,
+                timeout=60,
+            )
+            response.raise_for_status()
+            bodies.append(response.content)
+    return bodies
+
+
+def json_parse_cpu(bodies: list[bytes]) -> float:
+    """CPU to decode every body with the standard json module."""
+    started = time.process_time()
+    for body in bodies:
+        json.loads(body)
+    return time.process_time() - started
+
+
+def report(name: str, tap: TapCost, parse: float, serialise: float, size: str) -> None:
+    """Print one dataset's figures."""
+    floor = parse + serialise
+    count = len(tap.records)
+    streams = ", ".join(f"{v} {k}" for k, v in tap.streams.items())
+    print(f"{name}: {size}; {count:,} records ({streams})")
+    print(
+        f"  tap:   {tap.cpu:6.2f} s CPU, {tap.wall:6.2f} s wall, "
+        f"{count / tap.cpu:9,.0f} records/s of CPU, {count / tap.wall:9,.0f} records/s of wall"
+    )
+    print(
+        f"  floor: {floor:6.2f} s CPU (parse {parse:.2f} s + json serialise {serialise:.2f} s), "
+        f"{count / floor:9,.0f} records/s"
+    )
+    print(f"  ratio: tap CPU / floor CPU = {tap.cpu / floor:.2f}x")
+
+
+def bench_webcasts(viewers: int, repeat: int) -> None:
+    sandbox = SandboxProcess()
+    try:
+        event_id = sandbox.admin("webcasts", "create_event", viewers=viewers)["event_id"]
+        config = {
+            "platform": "webcasts",
+            "webcasts_username": USERNAME,
+            "webcasts_password": PASSWORD,
+            "api_url": sandbox.api_url("webcasts"),
+            "webcasts_reporting_url": sandbox.api_url("webcasts"),
+            "start_date": "2014-01-01T00:00:00Z",
+            "event_ids": [event_id],
+        }
+        _output, startup, _wall = run_tap(config, "--discover")
+        print(f"tap start-up (--discover): {startup:.2f} s CPU")
+        sandbox.clear_requests()
+        tap = measure_tap(config, repeat)
+        body = webcasts_report_bytes(sandbox)
+    finally:
+        sandbox.stop()
+    parse = least(repeat, lambda: webcasts_parse_cpu(body))
+    serialise = least(repeat, lambda: serialise_cpu(tap.records))
+    size = f"one event of {viewers:,} viewers, report {len(body) / 1e6:.1f} MB of XML"
+    report("Webcasts", tap, parse, serialise, size)
+
+
+def bench_on24(repeat: int) -> None:
+    sandbox = SandboxProcess("--size", "large")
+    try:
+        config = {
+            "platform": "on24",
+            "on24_client_id": str(on24.CLIENT_ID),
+            "on24_access_token_key": on24.ACCESS_TOKEN_KEY,
+            "on24_access_token_secret": on24.ACCESS_TOKEN_SECRET,
+            "api_url": sandbox.api_url("on24"),
+            "start_date": "2015-01-01T00:00:00Z",
+        }
+        events = len(sandbox.dataset("on24")["events"])
+        sandbox.clear_requests()
+        tap = measure_tap(config, repeat)
+        bodies = on24_bodies(sandbox, repeat)
+    finally:
+        sandbox.stop()
+    parse = least(repeat, lambda: json_parse_cpu(bodies))
+    serialise = least(repeat, lambda: serialise_cpu(tap.records))
+    size = f"{events} events, {len(bodies)} responses, {sum(map(len, bodies)) / 1e6:.1f} MB of JSON"
+    report("ON24", tap, parse, serialise, size)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--viewers", type=int, default=20_000)
+    parser.add_argument("--datasets", default="webcasts,on24")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (least kept)")
+    options, _ = parser.parse_known_args()  # `python -m bench NAME` passes its own argv
+    chosen = options.datasets.split(",")
+    if "webcasts" in chosen:
+        bench_webcasts(options.viewers, options.repeat)
+    if "on24" in chosen:
+        bench_on24(options.repeat)
+
+
+if __name__ == "__main__":
+    main()
