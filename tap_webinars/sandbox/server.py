@@ -92,6 +92,7 @@ class Sandbox:
                 for k, v in request.query.items()
             },
             "fault": fault,
+            "at": time.time(),  # arrival, for rate measurements
         }
         if request.form:  # form posts (a token in the body): fields logged, secrets masked
             entry["form"] = {
