@@ -107,10 +107,12 @@ class TotalPagesPaginator(PageNumberPaginator):
 
     @staticmethod
     def total_pages(response: requests.Response) -> int:
-        """The `meta.total_pages` the page announces, or a PayloadError."""
+        """The `meta.total_pages` the page announces (a digit string too), or a PayloadError."""
         body = json_body(response)
         meta = body.get("meta") if isinstance(body, dict) else None
         total = meta.get("total_pages") if isinstance(meta, dict) else None
+        if isinstance(total, str) and total.strip().isdigit():
+            total = int(total)
         if not isinstance(total, int) or isinstance(total, bool):
             raise PayloadError(endpoint_of(response), "missing meta.total_pages")
         return total

@@ -356,8 +356,10 @@ def test_output_order_does_not_depend_on_concurrency(sandbox: SandboxProcess) ->
     assert shape(parallel) == shape(serial)
 
 
-def test_registrant_gone_from_the_account_is_skipped_on_its_404(sandbox: SandboxProcess) -> None:
-    """A session whose registrant answers 404 is kept without registrant details."""
+def test_registrant_gone_from_the_account_leaves_its_sessions_with_a_null_registrant(
+    sandbox: SandboxProcess,
+) -> None:
+    """A session whose registrant answers 404 is kept, its registrant_id null (integrity)."""
     data = sandbox.dataset("webinarfuel")
     owners: dict[int, set[int]] = {}
     for session in data["sessions"]:
@@ -374,9 +376,14 @@ def test_registrant_gone_from_the_account_is_skipped_on_its_404(sandbox: Sandbox
     by_id = [r for r in sandbox.requests("webinarfuel") if r["path"] == f"/registrants/{gone}"]
     assert [r["status"] for r in by_id] == [404]  # asked once, not retried
     own = [s for s in data["sessions"] if s["registrant_id"] == gone]
-    emitted = [r for r in run.records("registrant_sessions") if r["registrant_id"] == str(gone)]
+    emitted = [
+        r
+        for r in run.records("registrant_sessions")
+        if r["extra"].get("registrant_id") in (gone, str(gone))
+    ]
     assert sorted(r["session_id"] for r in emitted) == sorted(str(s["cid"]) for s in own)
-    assert all(r["email"] is None for r in emitted)
+    assert all(r["registrant_id"] is None and r["email"] is None for r in emitted)
+    assert str(gone) not in {r["registrant_id"] for r in run.records("registrant_sessions")}
     assert str(gone) not in {r["registrant_id"] for r in run.records("registrants")}
     assert str(gone) not in {r["registrant_id"] for r in run.records("viewers")}
     assert f"registrant {gone} of webinar {webinar_id} is no longer listed" in run.stderr

@@ -1,69 +1,112 @@
 """WebinarFuel (reference: webinarfuel-api.txt, and the WebinarFuel part of reference/README.md).
 
-Endpoints, as data:
+Endpoints, as data, and what each one's refusal costs (API keys are account-wide, but a plan
+may leave a collection out: 403; an `api_url` without the account's path prefix: 404):
     GET /webinars               webinars in ready state, with their sessions (paged)
+                                core for every stream: refused, the run cannot list anything
+    GET /registrant_sessions    filters webinar_id, email, after_/before_scheduled_at (paged)
+                                core for registrant_sessions, registrants and viewers
     GET /registrants            every registrant of the account (paged; filter: email only)
     GET /registrants/{id}       one registrant, wrapped as {"registrant": {...}}
-    GET /registrant_sessions    filters webinar_id, email, after_/before_scheduled_at (paged)
-Paging: `page` from 1 and `per_page` (at most 50); `meta.total_pages` says when to stop.
+                                core for registrants (they are its records); for
+                                registrant_sessions and viewers only their `email`
+Paging: `page` from 1 and `per_page` (at most 50); `meta.total_pages` says when to stop, and
+a listing that changes while paged is read again (webinarfuel_listing.py).
 Limit: 100 requests a minute; 429 carries Retry-After and RateLimit-Reset.
 
 Per changed webinar, one windowed `registrant_sessions` read (sessions scheduled since the
 webinar's bookmark minus the lookback, and every upcoming one) feeds registrant_sessions,
 registrants and viewers. WebinarFuel has no surveys or Q&A in its API: those streams stay empty.
+A session whose registrant the account no longer has is emitted with `registrant_id` null
+and the id in `extra.registrant_id`, so every `registrant_id` names an emitted registrant.
 """
 
 from __future__ import annotations
 
-import threading
+import re
 import typing as t
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import requests
 from singer_sdk import typing as th
 
 from tap_webinars import normalize as n
-from tap_webinars.client import JsonApi, TotalPagesPaginator, json_body
-from tap_webinars.errors import PayloadError, RequestFailedError
+from tap_webinars.client import JsonApi
+from tap_webinars.errors import PayloadError, TapWebinarsError
 from tap_webinars.http import HttpPolicy, RateLimit
+from tap_webinars.permissions import Core, Enrichment
 from tap_webinars.platforms.base import (
     EventBundle,
     EventRef,
     PlatformAdapter,
+    Probe,
     Viewing,
     Window,
     map_fields,
     viewer_totals,
 )
+from tap_webinars.platforms.webinarfuel_listing import PER_PAGE, Collection, read_listing
+from tap_webinars.platforms.webinarfuel_registrants import REGISTRANTS, RegistrantDirectory
 
 API_URL = "https://api.webinarfuel.com"
-PER_PAGE = 50  # documented maximum for per_page and sessions_limit
 RATE_LIMIT = RateLimit(calls=100, period=60.0)  # per account
 
-
-@dataclass(frozen=True)
-class Collection:
-    """A paged WebinarFuel listing: its path and the key of its items."""
-
-    path: str
-    items: str
-
-    def pages(self, start: int = 1) -> TotalPagesPaginator:
-        """A walk of its pages (`page`, `per_page`) from *start* to `meta.total_pages`."""
-        return TotalPagesPaginator(self.items, page_size=PER_PAGE, start=start)
-
-
 WEBINARS = Collection("/webinars", "webinars")
-REGISTRANTS = Collection("/registrants", "registrants")
-SESSIONS = Collection("/registrant_sessions", "sessions")
-REGISTRANT_PATH = "/registrants/{registrant_id}"  # wrapped as {"registrant": {...}}
+SESSIONS = Collection("/registrant_sessions", "sessions", key="cid")
+
+_REFUSED = frozenset({403, 404})
+_PREFIX = "; a 404 means api_url lacks the account's API path prefix"
+WEBINARS_ROLE = Core(
+    ("events", "registrants", "registrant_sessions", "viewers"),
+    f"API access to webinars (GET /webinars{_PREFIX})",
+    _REFUSED,
+)
+SESSIONS_ROLE = Core(
+    ("registrant_sessions", "registrants", "viewers"),
+    f"API access to registrant sessions (GET /registrant_sessions{_PREFIX})",
+    _REFUSED,
+)
+REGISTRANTS_ROLE = Core(
+    ("registrants",), f"API access to registrants (GET /registrants{_PREFIX})", _REFUSED
+)
+REGISTRANT_EMAILS = Enrichment(
+    "registrant details",
+    REGISTRANTS_ROLE.permission,
+    columns=("email of registrant_sessions and viewers",),
+)
+
+_RAILS_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.\d+)? (UTC|[+-]\d{2}:?\d{2})"
+)
+
+
+def timestamp(value: t.Any) -> str | None:
+    """ISO 8601, as documented, or Rails' own `2025-03-01 14:00:00 UTC`.
+
+    A bare number is refused rather than guessed at: seconds and milliseconds since the
+    epoch would both be plausible, and a wrong guess moves every date silently.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"a bare number {value!r} where an ISO 8601 timestamp belongs")
+    if isinstance(value, str):
+        if value.strip().isdigit():
+            raise ValueError(f"a bare number {value!r} where an ISO 8601 timestamp belongs")
+        if match := _RAILS_TIME.fullmatch(value.strip()):
+            zone = "+00:00" if match[3] == "UTC" else match[3]
+            value = f"{match[1]}T{match[2]}{zone}"
+    return n.timestamp(value)
+
 
 WEBINAR_FIELDS: n.FieldMap = {
     "id": ("event_id", n.identifier),
     "name": ("title", n.text),
     "description": ("description", n.text),
     "time_zone": ("time_zone", n.text),
+}
+SLOT_FIELDS: n.FieldMap = {
+    "id": ("session_id", n.identifier),
+    "scheduled_at": ("scheduled_at", timestamp),
 }
 REGISTRANT_FIELDS: n.FieldMap = {
     "id": ("registrant_id", n.identifier),
@@ -73,8 +116,8 @@ REGISTRANT_FIELDS: n.FieldMap = {
     "phone": ("phone", n.text),
     "tags": ("tags", n.string_list),
     "custom_fields": ("custom_fields", lambda v: dict(v) if v else None),
-    "created_at": ("registered_at", n.timestamp),
-    "updated_at": ("updated_at", n.timestamp),
+    "created_at": ("registered_at", timestamp),
+    "updated_at": ("updated_at", timestamp),
 }
 # Registration attribution lives on the session; registrants take it from their first one.
 ATTRIBUTION_FIELDS: n.FieldMap = {
@@ -92,7 +135,7 @@ SESSION_FIELDS: n.FieldMap = {
     "cid": ("session_id", n.identifier),
     "registrant_id": ("registrant_id", n.identifier),
     "webinar_session_id": ("webinar_session_id", n.identifier),
-    "scheduled_at": ("scheduled_at", n.timestamp),
+    "scheduled_at": ("scheduled_at", timestamp),
     "attended": ("attended", n.boolean),
     "attended_time": ("duration_seconds", n.integer),
     "watched": ("watched", n.boolean),
@@ -105,6 +148,7 @@ SESSION_FIELDS: n.FieldMap = {
     "city": ("city", n.text),
     "time_zone": ("time_zone", n.text),
 }
+Registrants: t.TypeAlias = t.Mapping[str, dict[str, t.Any]] | None  # None: details refused
 
 
 class WebinarFuelAdapter(PlatformAdapter):
@@ -131,7 +175,7 @@ class WebinarFuelAdapter(PlatformAdapter):
         super().__init__(*args, **kwargs)
         self.base_url = self.settings.api_url or API_URL
         self.api = JsonApi(self.http, self.base_url)
-        self.directory = RegistrantDirectory(self)
+        self.directory = RegistrantDirectory(self.api)
 
     def http_policy(self) -> HttpPolicy:  # noqa: D102
         key = self.settings.get("webinarfuel_api_key")
@@ -146,11 +190,51 @@ class WebinarFuelAdapter(PlatformAdapter):
         response = self.api.request(WEBINARS.path, {"page": 1, "per_page": 1, "sessions_limit": 1})
         WEBINARS.pages().items(response)
 
+    def access_probes(self) -> list[Probe]:
+        """One page of one item from each collection; registrants answer two questions."""
+        webinars = self._probe(WEBINARS, sessions_limit=1)
+        sessions = self._probe(SESSIONS)
+        registrants = self._probe(REGISTRANTS)
+        return [
+            Probe(WEBINARS_ROLE.streams, WEBINARS_ROLE.permission, webinars),
+            Probe(SESSIONS_ROLE.streams, SESSIONS_ROLE.permission, sessions),
+            Probe(REGISTRANTS_ROLE.streams, REGISTRANTS_ROLE.permission, registrants),
+            Probe(
+                ("registrant_sessions", "viewers"),
+                REGISTRANT_EMAILS.permission,
+                registrants,
+                enrichment=True,
+            ),
+        ]
+
+    def _probe(self, collection: Collection, **params: t.Any) -> t.Callable[[], object]:
+        """A read of page 1 with one item, made once however often it is asked for."""
+        outcome: list[t.Any] = []
+
+        def read() -> object:
+            if not outcome:
+                try:
+                    response = self.api.request(
+                        collection.path, {**params, **collection.pages(per_page=1).params()}
+                    )
+                    outcome.append(collection.pages().items(response))
+                except TapWebinarsError as error:
+                    outcome.append(error)
+            if isinstance(outcome[0], Exception):
+                raise outcome[0]
+            return outcome[0]
+
+        return read
+
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:  # noqa: D102
         params = {"sessions_limit": PER_PAGE, "exact_recurring_dates": "true"}
+        webinars = self.permissions.core(
+            WEBINARS_ROLE, lambda: read_listing(self.api, WEBINARS, params)
+        )
+        endpoint = self.api.url(WEBINARS.path)
         return [
-            EventRef(str(webinar["id"]), marker=None, listing=webinar, marker_known=False)
-            for webinar in self.api.paged(WEBINARS.path, params, WEBINARS.pages())
+            EventRef(WEBINARS.identity(endpoint, w), marker=None, listing=w, marker_known=False)
+            for w in webinars
         ]
 
     def fetch_event(  # noqa: D102
@@ -165,84 +249,120 @@ class WebinarFuelAdapter(PlatformAdapter):
         }
         if window.end is not None:
             params["before_scheduled_at"] = _iso(window.end)
-        sessions = list(self.api.paged(SESSIONS.path, params, SESSIONS.pages()))
-        if not sessions:
-            return bundle
-        registrants = self.directory.lookup({str(s["registrant_id"]) for s in sessions})
-        by_registrant: dict[str, list[dict[str, t.Any]]] = defaultdict(list)
+        sessions = self._sessions(params)
+        by_registrant: dict[str | None, list[dict[str, t.Any]]] = defaultdict(list)
         for session in sessions:
-            by_registrant[str(session["registrant_id"])].append(session)
+            by_registrant[self._registrant_of(session)].append(session)
+        registrants = self._registrants({r for r in by_registrant if r is not None}, wanted)
         self._complete_history(ref.event_id, by_registrant, registrants, window)
         for registrant_id, own in by_registrant.items():
-            own.sort(key=lambda s: (s.get("scheduled_at") or "", s["cid"]))
-            registrant = registrants.get(registrant_id)
-            if registrant is None:
-                self.logger.warning(
-                    "webinarfuel: registrant %s of webinar %s is no longer listed; its "
-                    "sessions are emitted without registrant details",
-                    registrant_id,
-                    ref.event_id,
-                )
-            for session in own:
-                bundle.add(
-                    "registrant_sessions", self.session_record(ref.event_id, session, registrant)
-                )
-            if registrant is not None:
-                bundle.add("registrants", self.registrant_record(ref.event_id, registrant, own))
-                if any(s.get("attended") for s in own):
-                    bundle.add("viewers", self.viewer_record(ref.event_id, registrant, own))
+            self._add_registrant(bundle, ref.event_id, registrant_id, own, registrants)
         return bundle
+
+    def _sessions(
+        self, params: t.Mapping[str, t.Any], first: requests.Response | None = None
+    ) -> list[dict[str, t.Any]]:
+        return self.permissions.core(
+            SESSIONS_ROLE, lambda: read_listing(self.api, SESSIONS, params, first=first)
+        )
+
+    def _registrants(self, ids: set[str], wanted: frozenset[str]) -> Registrants:
+        """Details of *ids*: the registrants stream needs them; the others only for emails."""
+        if not ids:
+            return {}
+        if "registrants" in wanted:
+            return self.permissions.core(REGISTRANTS_ROLE, lambda: self.directory.lookup(ids))
+        return self.permissions.optional(REGISTRANT_EMAILS, lambda: self.directory.lookup(ids))
+
+    def _add_registrant(
+        self,
+        bundle: EventBundle,
+        event_id: str,
+        registrant_id: str | None,
+        own: list[dict[str, t.Any]],
+        registrants: Registrants,
+    ) -> None:
+        """Add one registrant's sessions, and their registrants and viewers records."""
+        registrant = (registrants or {}).get(registrant_id or "")
+        gone = registrant_id is not None and registrants is not None and registrant is None
+        if gone:
+            self.logger.warning(
+                "webinarfuel: registrant %s of webinar %s is no longer listed; its sessions "
+                "are emitted with registrant_id null (the id is kept in extra.registrant_id)",
+                registrant_id,
+                event_id,
+            )
+        email = n.text(registrant.get("email")) if registrant else None
+        rows = sorted(
+            ((self.session_record(event_id, s, email, orphaned=gone), s) for s in own),
+            key=lambda row: (row[0]["scheduled_at"] or "", _id_order(row[0]["session_id"])),
+        )
+        records = [record for record, _ in rows]
+        for record in records:
+            bundle.add("registrant_sessions", record)
+        if registrant is not None:
+            sessions = [session for _, session in rows]
+            bundle.add("registrants", self.registrant_record(event_id, registrant, sessions))
+        if registrant_id is not None and not gone and any(r["attended"] for r in records):
+            bundle.add("viewers", self.viewer_record(event_id, registrant_id, email, records))
 
     def _complete_history(
         self,
         webinar_id: str,
-        by_registrant: dict[str, list[dict[str, t.Any]]],
-        registrants: t.Mapping[str, dict[str, t.Any]],
+        by_registrant: dict[str | None, list[dict[str, t.Any]]],
+        registrants: Registrants,
         window: Window,
     ) -> None:
         """Give registrants older than the window all their sessions in this webinar.
 
         Registrant status and viewer totals must never be computed from part of a
         registrant's sessions. A registrant created inside the window has all their sessions
-        in it; for older ones the tap reads either each one's sessions (`email` filter) or
-        the whole webinar's, whichever takes fewer requests.
+        in it; for older ones (and every one, when their details were refused) the tap reads
+        either each one's sessions (`email` filter) or the whole webinar's, whichever takes
+        fewer requests.
         """
         older = sorted(
             rid
             for rid in by_registrant
-            if rid in registrants and _registered_before(registrants[rid], window.start)
+            if rid is not None
+            and (
+                registrants is None
+                or (rid in registrants and self._registered_before(registrants[rid], window))
+            )
         )
         if not older:
             return
-        history: dict[str, dict[int, dict[str, t.Any]]] = {rid: {} for rid in older}
-        for session in self._history_sessions(webinar_id, [registrants[r] for r in older]):
-            rid = str(session.get("registrant_id"))
+        emails = None if registrants is None else [_filter_email(registrants[r]) for r in older]
+        history: dict[str, dict[str, dict[str, t.Any]]] = {rid: {} for rid in older}
+        for session in self._history_sessions(webinar_id, emails):
+            rid = self._registrant_of(session)
             if rid in history:
-                history[rid][session["cid"]] = session
+                history[rid][self._cid(session)] = session
         for rid in older:
-            history[rid].update({s["cid"]: s for s in by_registrant[rid]})
+            history[rid].update({self._cid(s): s for s in by_registrant[rid]})
             by_registrant[rid] = list(history[rid].values())
 
     def _history_sessions(
-        self, webinar_id: str, older: list[dict[str, t.Any]]
-    ) -> t.Iterator[dict[str, t.Any]]:
-        """Sessions of *older* registrants, read the cheaper way.
+        self, webinar_id: str, emails: list[str | None] | None
+    ) -> list[dict[str, t.Any]]:
+        """Sessions of older registrants, read the cheaper way.
 
         One `email` read each, or the whole webinar when its page count is smaller (a probe
-        of page 1 decides, and is reused).
+        of page 1 decides, and is reused); the whole webinar too when some have no email to
+        filter on (details refused, or an empty email).
         """
         params = {"webinar_id": webinar_id}
-        if len(older) > 2:
+        if emails is None or None in emails:
+            return self._sessions(params)
+        if len(emails) > 2:
             pages = SESSIONS.pages()
-            first = self.api.request(SESSIONS.path, {**params, **pages.params()})
-            pages.items(first)  # the probe must be a page of sessions, whichever way is cheaper
-            if pages.total_pages(first) - 1 <= len(older):
-                yield from self.api.paged(SESSIONS.path, params, pages, first=first)
-                return
-        for registrant in older:
-            yield from self.api.paged(
-                SESSIONS.path, {**params, "email": registrant.get("email") or ""}, SESSIONS.pages()
+            first = self.permissions.core(
+                SESSIONS_ROLE, lambda: self.api.request(SESSIONS.path, {**params, **pages.params()})
             )
+            pages.items(first)  # the probe must be a page of sessions, whichever way is cheaper
+            if pages.total_pages(first) - 1 <= len(emails):
+                return self._sessions(params, first)
+        return [s for e in emails for s in self._sessions({**params, "email": e})]
 
     # --------------------------------------------------------------------- mapping
 
@@ -252,15 +372,13 @@ class WebinarFuelAdapter(PlatformAdapter):
         Its `last_activity_at` is left to the sync engine: the listing reports no activity,
         so the bookmark is the time the webinar's sessions were read through.
         """
-        columns, extra = map_fields(
-            self.api.url(WEBINARS.path), webinar, WEBINAR_FIELDS, consumed=("sessions",)
-        )
+        endpoint = self.api.url(WEBINARS.path)
+        columns, extra = map_fields(endpoint, webinar, WEBINAR_FIELDS, consumed=("sessions",))
+        raw_slots = webinar.get("sessions") or []
         slots = [
-            {
-                "session_id": n.identifier(slot.get("id")),
-                "scheduled_at": n.timestamp(slot.get("scheduled_at")),
-            }
-            for slot in webinar.get("sessions") or []
+            {"session_id": None, "scheduled_at": None, **map_fields(endpoint, s, SLOT_FIELDS)[0]}
+            for s in raw_slots
+            if isinstance(s, dict)
         ]
         extra["sessions"] = webinar.get("sessions")
         starts = sorted(s["scheduled_at"] for s in slots if s["scheduled_at"])
@@ -273,24 +391,32 @@ class WebinarFuelAdapter(PlatformAdapter):
         )
 
     def session_record(
-        self, event_id: str, session: dict[str, t.Any], registrant: dict[str, t.Any] | None
+        self,
+        event_id: str,
+        session: dict[str, t.Any],
+        email: str | None,
+        *,
+        orphaned: bool = False,
     ) -> dict[str, t.Any]:
-        """A registrant session: WebinarFuel plays recorded webinars at scheduled times."""
+        """A registrant session: WebinarFuel plays recorded webinars at scheduled times.
+
+        *orphaned*: its registrant is gone from the account; the id moves to `extra`.
+        """
         columns, extra = map_fields(
-            self.api.url(SESSIONS.path),
-            session,
-            SESSION_FIELDS,
-            consumed=("webinar_id",),
+            self.api.url(SESSIONS.path), session, SESSION_FIELDS, consumed=("webinar_id",)
         )
+        if orphaned:
+            extra["registrant_id"] = session.get("registrant_id")
+            columns["registrant_id"] = None
         duration = columns.get("duration_seconds")
-        started = columns["scheduled_at"] if columns.get("attended") else None
+        started = columns.get("scheduled_at") if columns.get("attended") else None
         ended = None
         if started and duration:
-            ended = n.format_timestamp(n.parse_timestamp(started) + _seconds(duration))
+            ended = n.format_timestamp(n.parse_timestamp(started) + timedelta(seconds=duration))
         return self.record(
             event_id,
-            **columns,
-            email=n.text(registrant.get("email")) if registrant else None,
+            **(_nulls(SESSION_FIELDS) | columns),
+            email=email,
             session_type="simlive",
             started_at=started,
             ended_at=ended,
@@ -309,103 +435,80 @@ class WebinarFuelAdapter(PlatformAdapter):
         attribution, _ = n.apply_field_map(
             {k: first.get(k) for k in ATTRIBUTION_FIELDS}, ATTRIBUTION_FIELDS
         )
-        attended = any(s.get("attended") for s in sessions)
+        attended = any(self._flag(s, "attended") for s in sessions)
         if attended:
             status = "attended"
-        elif sessions and all(s.get("canceled") for s in sessions):
+        elif sessions and all(self._flag(s, "canceled") for s in sessions):
             status = "canceled"
         else:
             status = "registered"
         return self.record(
-            event_id, **columns, **attribution, status=status, attended=attended, extra=extra
+            event_id,
+            **(_nulls(REGISTRANT_FIELDS) | columns | attribution),
+            status=status,
+            attended=attended,
+            extra=extra,
         )
 
     def viewer_record(
-        self, event_id: str, registrant: dict[str, t.Any], sessions: list[dict[str, t.Any]]
+        self,
+        event_id: str,
+        registrant_id: str,
+        email: str | None,
+        sessions: list[dict[str, t.Any]],
     ) -> dict[str, t.Any]:
-        """Viewing totals from the attended sessions (all count as simulated-live)."""
-        attended = [s for s in sessions if s.get("attended")]
+        """Viewing totals from the attended session records (all simulated-live)."""
+        attended = [s for s in sessions if s["attended"]]
         totals = viewer_totals(
             (_viewing(session) for session in attended), kinds=("live", "on_demand", "simlive")
         )
         return self.record(
             event_id,
-            registrant_id=str(registrant["id"]),
-            email=n.text(registrant.get("email")),
+            registrant_id=registrant_id,
+            email=email,
             **_unified(totals),
             updated_at=totals["last_viewed_at"],
-            extra={"watched_session_count": sum(1 for s in attended if s.get("watched"))},
+            extra={"watched_session_count": sum(1 for s in attended if s["watched"])},
         )
 
+    # ------------------------------------------------------------- reading raw values
 
-class RegistrantDirectory:
-    """Registrant details for the sessions being read, fetched the cheaper way.
+    def _registrant_of(self, session: t.Mapping[str, t.Any]) -> str | None:
+        return n.identifier(session.get("registrant_id"))
 
-    The API cannot filter registrants by webinar: the tap either asks for each by id, or
-    reads the account's listing (50 a request). Not knowing how many a run will need, it
-    asks by id until those requests plus the ones at hand would pay for the rest of the
-    listing, then reads the listing (rent or buy): never more than about twice the cheaper
-    choice, and a run that needs a few registrants never reads the whole account.
-    """
+    def _cid(self, session: t.Mapping[str, t.Any]) -> str:
+        return SESSIONS.identity(self.api.url(SESSIONS.path), session)
 
-    def __init__(self, adapter: WebinarFuelAdapter) -> None:
-        self.adapter = adapter
-        self.known: dict[str, dict[str, t.Any]] = {}
-        self._total_pages: int | None = None
-        self._next_page = 1
-        self._read_by_id = 0
-        self._lock = threading.Lock()
-
-    def lookup(self, ids: set[str]) -> dict[str, dict[str, t.Any]]:
-        """Return the registrants among *ids* that exist, fetching those not yet known."""
-        with self._lock:
-            if ids - self.known.keys() and self._total_pages is None:
-                self._read_listing_page()
-            missing = ids - self.known.keys()
-            remaining_pages = (self._total_pages or 0) - self._next_page + 1
-            if missing and self._read_by_id + len(missing) > remaining_pages:
-                while self._next_page <= (self._total_pages or 0):
-                    self._read_listing_page()
-            for registrant_id in sorted(ids - self.known.keys()):
-                self._read_one(registrant_id)
-            return {i: self.known[i] for i in ids if i in self.known}
-
-    def _read_listing_page(self) -> None:
-        pages = REGISTRANTS.pages(start=self._next_page)
-        response = self.adapter.api.request(REGISTRANTS.path, pages.params())
-        registrants = pages.items(response)
-        self._total_pages = pages.total_pages(response)
-        self._next_page += 1
-        for registrant in registrants:
-            self.known[str(registrant["id"])] = registrant
-
-    def _read_one(self, registrant_id: str) -> None:
-        self._read_by_id += 1
-        path = REGISTRANT_PATH.format(registrant_id=registrant_id)
+    def _flag(self, session: t.Mapping[str, t.Any], name: str) -> bool:
+        """A yes/no field of a session (`true`, `"true"`, `1`...); a stranger value fails."""
         try:
-            body = json_body(self.adapter.api.request(path))
-        except RequestFailedError as error:
-            if error.status == 404:  # deleted since its session was listed
-                return
-            raise
-        registrant = body.get("registrant") if isinstance(body, dict) else None
-        if not isinstance(registrant, dict):
-            raise PayloadError(
-                self.adapter.api.url(path), "expected an object with a 'registrant' object"
-            )
-        self.known[registrant_id] = registrant
+            return n.boolean(session.get(name)) is True
+        except ValueError as error:
+            raise PayloadError(self.api.url(SESSIONS.path), f"field {name!r}: {error}") from None
+
+    def _registered_before(self, registrant: t.Mapping[str, t.Any], window: Window) -> bool:
+        columns, _ = map_fields(
+            self.api.url(REGISTRANTS.path),
+            {"created_at": registrant.get("created_at")},
+            REGISTRANT_FIELDS,
+        )
+        created = columns["registered_at"]
+        return not created or n.parse_timestamp(created) < window.start
 
 
 def _viewing(session: t.Mapping[str, t.Any]) -> Viewing:
-    """An attended session: its scheduled time played for `attended_time` seconds."""
-    start = n.parse_timestamp(session["scheduled_at"])
-    seconds = n.integer(session.get("attended_time")) or 0
-    return Viewing(
-        "simlive",
-        seconds,
-        started_at=n.format_timestamp(start),
-        ended_at=n.format_timestamp(start + _seconds(seconds)),
-    )
+    """An attended session record: its scheduled time played for its duration."""
+    started = session["scheduled_at"]
+    seconds = session["duration_seconds"]
+    ended = None
+    if started and seconds is not None:
+        ended = n.format_timestamp(n.parse_timestamp(started) + timedelta(seconds=seconds))
+    return Viewing("simlive", seconds, started_at=started, ended_at=ended)
+
+
+def _nulls(fields: n.FieldMap) -> dict[str, None]:
+    """Every column of a field map, null: a field the platform left out is a null column."""
+    return {column: None for column, _ in fields.values()}
 
 
 def _unified(totals: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -413,14 +516,17 @@ def _unified(totals: dict[str, t.Any]) -> dict[str, t.Any]:
     return {k: v for k, v in totals.items() if not k.startswith("other_")}
 
 
-def _registered_before(registrant: t.Mapping[str, t.Any], moment: datetime) -> bool:
-    created = registrant.get("created_at")
-    return not created or n.parse_timestamp(created) < moment
+def _filter_email(registrant: t.Mapping[str, t.Any]) -> str | None:
+    """The email exactly as stored (the API's filter is case-sensitive), if there is one."""
+    email = registrant.get("email")
+    return email if isinstance(email, str) and email.strip() else None
+
+
+def _id_order(value: str | None) -> tuple[int, int, str]:
+    """Numeric ids in numeric order, whether they came as numbers or strings."""
+    text = value or ""
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
 
 
 def _iso(moment: datetime) -> str:
     return n.parse_timestamp(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _seconds(value: int) -> timedelta:
-    return timedelta(seconds=value)

@@ -5,6 +5,14 @@ Bearer auth; `/webinars`, `/webinars/{id}`, `/registrants`, `/registrants/{id}`,
 per_page, total_items, total_pages}}` paging with `per_page` and `sessions_limit` capped at
 50; the documented session filters; 100 requests a minute per key, answered past that with
 429 and `RateLimit-Limit`, `RateLimit-Reset` (epoch seconds) and `Retry-After`.
+
+Options (`sandbox.configure(webinarfuel={...})`), for what real accounts send:
+    withhold          collections the key may not read: 403 with the API's error body
+    missing           collections not served at this prefix: 404 (an older API prefix)
+    drift             field-level drift, any of DRIFTS (see `present`)
+    timestamp_format  `offset_millis`, `rails` or `epoch`: timestamps as never sent before
+    paging            {"kind": insert|delete|repeat|total_pages, "webinar_id", "times",
+                      "count"}: a webinar's session listing changes while it is paged
 """
 
 from __future__ import annotations
@@ -44,6 +52,37 @@ DEVICES = [
 ]
 SOURCES = ["linkedin", "newsletter", "", "partner-42", "google"]
 
+COLLECTIONS = ("webinars", "registrants", "registrant_sessions")
+FORBIDDEN = {
+    "error": "Forbidden",
+    "message": "Your plan does not include API access to {name}. Upgrade to use this endpoint.",
+}
+
+# Field-level drift, per kind of record: what `drift` options add, drop, null or reshape.
+DRIFTS = ("new_fields", "missing_optional", "numbers_as_strings", "strings_as_numbers", "blanks")
+NEW_FIELDS: dict[str, dict[str, t.Any]] = {
+    "webinar": {"language": "en", "registration_page": {"theme": "dark", "fields": 4}},
+    "registrant": {"lead_score": 42, "consent": {"gdpr": True, "source": "form"}},
+    "session": {"engagement": {"chat_messages": 3, "reactions": 1}, "ip_country": "DE"},
+}
+DROPPED = {
+    "webinar": ("description", "hosts"),
+    "registrant": ("phone", "tags", "custom_fields"),
+    "session": ("device", "os", "browser", "utm_source", "utm_medium", "referrer", "province"),
+}
+NULLED = {
+    "webinar": ("time_zone",),
+    "registrant": ("last_name", "created_at", "updated_at"),
+    "session": ("replay_url", "webinar_session_id", "attended_time", "watched", "city"),
+}
+# blanks: these become empty or whitespace-only (emails of every seventh registrant).
+BLANKED = {
+    "webinar": {"description": "   "},
+    "registrant": {"first_name": " \t "},
+    "session": {"device": "  ", "city": " \n", "country": ""},
+}
+TIMESTAMP_FIELDS = ("scheduled_at", "created_at", "updated_at")
+
 
 class WebinarFuelSimulator(PlatformSimulator):
     """WebinarFuel: webinars with their sessions, registrants, registrant sessions."""
@@ -58,6 +97,10 @@ class WebinarFuelSimulator(PlatformSimulator):
         self.registrants: list[dict[str, t.Any]] = []
         self.sessions: list[dict[str, t.Any]] = []
         self._next_id = {"webinar": 1001, "slot": 5001, "registrant": 70001, "session": 900001}
+        self.withheld: dict[str, int] = {}
+        self.drift: set[str] = set()
+        self.timestamp_format: str | None = None
+        self.paging: dict[str, t.Any] = {}
         self._generate(SIZES.get(size) or [int(n) for n in size.split(",")])
 
     # ----------------------------------------------------------------- data generation
@@ -260,6 +303,13 @@ class WebinarFuelSimulator(PlatformSimulator):
             )
         if request.method != "GET":
             return Response.json({"error": "Method Not Allowed"}, status=405)
+        collection = request.path.strip("/").split("/")[0]
+        status = self.withheld.get(collection)
+        if status == 403:
+            body = {k: v.format(name=collection) for k, v in FORBIDDEN.items()}
+            return Response.json(body, status=403)
+        if status == 404:
+            return Response.json({"error": "Not Found"}, status=404)
         with self.lock:
             return self._route(request)
 
@@ -273,28 +323,31 @@ class WebinarFuelSimulator(PlatformSimulator):
             return Response.json({"error": "sessions_limit must be at most 50"}, status=400)
         if path == "/webinars":
             ready = [w for w in self.webinars if w["state"] == "ready"]
-            return self._page(request, "webinars", [self._webinar_json(w, request) for w in ready])
+            webinars = [self._webinar_json(w, request) for w in ready]
+            return self._page(request, "webinars", webinars, "webinar")
         if match := re.fullmatch(r"/webinars/(\d+)", path):
             webinar = self._find(self.webinars, int(match.group(1)))
             if webinar is None or webinar["state"] != "ready":
                 return Response.json({"error": "Not Found"}, status=404)
-            return Response.json({"webinar": self._webinar_json(webinar, request)})
+            return Response.json(
+                {"webinar": self.present("webinar", self._webinar_json(webinar, request))}
+            )
         if path == "/registrants":
             email = request.arg("email")
             rows = [r for r in self.registrants if email is None or r["email"] == email]
-            return self._page(request, "registrants", rows)
+            return self._page(request, "registrants", rows, "registrant")
         if match := re.fullmatch(r"/registrants/(\d+)", path):
             registrant = self._find(self.registrants, int(match.group(1)))
             if registrant is None:
                 return Response.json({"error": "Not Found"}, status=404)
-            return Response.json({"registrant": registrant})
+            return Response.json({"registrant": self.present("registrant", registrant)})
         if path == "/registrant_sessions":
             return self._sessions(request)
         if match := re.fullmatch(r"/registrant_sessions/(\d+)", path):
             session = next((s for s in self.sessions if s["cid"] == int(match.group(1))), None)
             if session is None:
                 return Response.json({"error": "Not Found"}, status=404)
-            return Response.json({"session": session})
+            return Response.json({"session": self.present("session", session)})
         return Response.json({"error": "Not Found"}, status=404)
 
     def _sessions(self, request: Request) -> Response:
@@ -318,14 +371,13 @@ class WebinarFuelSimulator(PlatformSimulator):
                     for s in rows
                     if sign * (_parse_iso(s["scheduled_at"]) - bound).total_seconds() >= 0
                 ]
-        return self._page(request, "sessions", rows)
+        return self._page(request, "sessions", rows, "session")
 
     @staticmethod
     def _find(rows: list[dict[str, t.Any]], row_id: int) -> dict[str, t.Any] | None:
         return next((r for r in rows if r["id"] == row_id), None)
 
-    @staticmethod
-    def _page(request: Request, name: str, rows: list[t.Any]) -> Response:
+    def _page(self, request: Request, name: str, rows: list[t.Any], kind: str) -> Response:
         try:
             page = int(request.arg("page") or 1)
             per_page = int(request.arg("per_page") or DEFAULT_PER_PAGE)
@@ -334,14 +386,93 @@ class WebinarFuelSimulator(PlatformSimulator):
         if per_page > MAX_PER_PAGE or per_page < 1 or page < 1:
             return Response.json({"error": "per_page must be between 1 and 50"}, status=400)
         total_pages = max(1, math.ceil(len(rows) / per_page))
-        items = rows[(page - 1) * per_page : page * per_page]
-        meta = {
+        shown = page
+        meta: dict[str, t.Any] = {
             "page": page,
             "per_page": per_page,
             "total_items": len(rows),
             "total_pages": total_pages,
         }
+        drift = self._paging_drift(request, kind, page, total_pages)
+        if drift == "repeat":
+            shown = page - 1
+        elif drift == "total_pages":
+            meta["total_pages"] += 1
+        items = [self.present(kind, r) for r in rows[(shown - 1) * per_page : shown * per_page]]
+        if drift in ("insert", "delete"):
+            self._change_listing(drift, int(request.arg("webinar_id") or 0), items)
+        if "numbers_as_strings" in self.drift:
+            meta = {k: str(v) for k, v in meta.items()}
         return Response.json({name: items, "meta": meta})
+
+    # ------------------------------------------------------------------------ drift
+
+    def present(self, kind: str, record: dict[str, t.Any]) -> dict[str, t.Any]:
+        """A record as the API shows it, with the drift switched on (data stays as is)."""
+        shown = dict(record)
+        if kind == "webinar" and "sessions" in shown:
+            shown["sessions"] = [dict(slot) for slot in shown["sessions"]]
+        if "new_fields" in self.drift:
+            shown.update(NEW_FIELDS[kind])
+        if "missing_optional" in self.drift:
+            for name in DROPPED[kind]:
+                shown.pop(name, None)
+            shown.update(dict.fromkeys(NULLED[kind]))
+        if "blanks" in self.drift:
+            shown.update(BLANKED[kind])
+            if kind == "registrant" and int(record["id"]) % 7 == 0:
+                shown["email"] = ""
+        if "strings_as_numbers" in self.drift:
+            if kind == "registrant" and (digits := re.sub(r"\D", "", shown.get("phone") or "")):
+                shown["phone"] = int(digits)
+            if kind == "session" and shown.get("source") == "partner-42":
+                shown["source"] = 42
+        if self.timestamp_format:
+            for entry in [shown, *shown.get("sessions", [])] if kind == "webinar" else [shown]:
+                for name in TIMESTAMP_FIELDS:
+                    if isinstance(entry.get(name), str) and entry[name]:
+                        entry[name] = _reformat(entry[name], self.timestamp_format)
+        if "numbers_as_strings" in self.drift:
+            shown = {k: _as_string(v) for k, v in shown.items()}
+            for slot in shown.get("sessions", []) if kind == "webinar" else []:
+                slot["id"] = str(slot["id"])
+        return shown
+
+    def _paging_drift(self, request: Request, kind: str, page: int, total_pages: int) -> str:
+        """The paging drift this page triggers (counting it), or ''."""
+        drift = self.paging
+        if not drift or kind != "session" or drift.get("times", -1) == 0:
+            return ""
+        if request.arg("webinar_id") != str(drift["webinar_id"]):
+            return ""
+        name = str(drift["kind"])
+        due = page >= 2 if name in ("repeat", "total_pages") else page < total_pages
+        if not due:
+            return ""
+        if drift.get("times", -1) > 0:
+            drift["times"] -= 1
+        return name
+
+    def _change_listing(
+        self, kind: str, webinar_id: int, page_items: list[dict[str, t.Any]]
+    ) -> None:
+        """Between two page reads: registrations added at the head, or one deleted."""
+        if kind == "insert":
+            webinar = self._find(self.webinars, webinar_id)
+            assert webinar is not None
+            count = int(self.paging.get("count", 2))
+            added = [self._register(webinar, webinar["slots"][-1]["scheduled_at"], True)]
+            added += [
+                self._register(webinar, webinar["slots"][-1]["scheduled_at"], None)
+                for _ in range(count - 1)
+            ]
+            ids = {r["id"] for r in added}
+            fresh = [s for s in self.sessions if s["registrant_id"] in ids]
+            self.sessions = fresh + [s for s in self.sessions if s["registrant_id"] not in ids]
+        elif page_items:
+            gone = int(page_items[0]["registrant_id"])
+            self.sessions = [s for s in self.sessions if s["registrant_id"] != gone]
+            self.registrants = [r for r in self.registrants if r["id"] != gone]
 
     # ------------------------------------------------------------------- test hooks
 
@@ -351,6 +482,20 @@ class WebinarFuelSimulator(PlatformSimulator):
             self.limit = SlidingWindowLimit(int(calls), float(period))
         if options.get("reset_rate_limit"):
             self.limit.reset()
+        if "withhold" in options or "missing" in options:
+            self.withheld = dict.fromkeys(options.get("withhold", []), 403)
+            self.withheld.update(dict.fromkeys(options.get("missing", []), 404))
+            unknown = set(self.withheld) - set(COLLECTIONS)
+            if unknown:
+                raise KeyError(f"unknown collections {sorted(unknown)}")
+        if "drift" in options:
+            self.drift = set(options["drift"])
+            if self.drift - set(DRIFTS):
+                raise KeyError(f"unknown drift {sorted(self.drift - set(DRIFTS))}")
+        if "timestamp_format" in options:
+            self.timestamp_format = options["timestamp_format"]
+        if "paging" in options:
+            self.paging = dict(options["paging"] or {})
 
     def admin(self, action: str, payload: dict[str, t.Any]) -> t.Any:  # noqa: D102
         if action == "add_registrations":
@@ -390,6 +535,27 @@ class WebinarFuelSimulator(PlatformSimulator):
             "registrants": self.registrants,
             "sessions": self.sessions,
         }
+
+
+def _as_string(value: t.Any) -> t.Any:
+    """numbers_as_strings: numbers and booleans as the strings a loosely typed API sends."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _reformat(value: str, style: str) -> t.Any:
+    """A UTC timestamp in a format WebinarFuel has not used before."""
+    moment = _parse_iso(value)
+    if style == "offset_millis":
+        return moment.astimezone(ZoneInfo("America/New_York")).isoformat(timespec="milliseconds")
+    if style == "rails":
+        return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if style == "epoch":
+        return int(moment.timestamp())
+    raise KeyError(style)
 
 
 def _parse_iso(value: str) -> datetime:
