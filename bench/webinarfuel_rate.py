@@ -18,15 +18,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.harness import SandboxProcess, run_tap
 
-# Registrants per webinar: eight large webinars, about 350 requests for a full sync.
-SIZE = ",".join(["1000"] * 8)
+# Registrations added to each of the first webinars: about 350 requests for a full sync.
+ADDED_PER_WEBINAR = 2000
+WEBINARS_GROWN = 4
 LIMIT_PER_MINUTE = 100
 
 
 def main() -> None:
     sandbox = SandboxProcess()
     try:
-        sandbox.reset(size=SIZE)
+        sandbox.reset()
+        ready = [w for w in sandbox.dataset("webinarfuel")["webinars"] if w["state"] == "ready"]
+        for webinar in ready[:WEBINARS_GROWN]:
+            sandbox.admin(
+                "webinarfuel",
+                "add_registrations",
+                webinar_id=webinar["id"],
+                count=ADDED_PER_WEBINAR,
+                attended=True,
+            )
         sandbox.clear_requests()
         started = time.perf_counter()
         run = run_tap(
@@ -47,7 +57,10 @@ def main() -> None:
         span = times[-1] - times[0] if len(times) > 1 else 0.0
         rate = (len(times) - 1) / span * 60 if span else float("nan")
         records = sum(m["type"] == "RECORD" for m in run.messages)
-        print(f"dataset: 8 webinars x 1,000 registrants; {records} records")
+        print(
+            f"dataset: default plus {ADDED_PER_WEBINAR:,} registrations on each of "
+            f"{WEBINARS_GROWN} webinars; {records:,} records"
+        )
         print(f"requests: {len(log)} ({refused} answered 429) in {wall / 60:.2f} min wall")
         print(
             f"sustained rate: {rate:.1f} requests/min between first and last request "
