@@ -19,6 +19,7 @@ from tap_webinars.platforms.base import (
     EventBundle,
     EventRef,
     PlatformAdapter,
+    Probe,
     Window,
     require_key,
 )
@@ -156,6 +157,10 @@ class CventAdapter(PlatformAdapter):
 
     def check(self) -> None:  # noqa: D102
         self.reader.check()
+
+    def access_probes(self) -> list[Probe]:
+        """One small read per resource: REST `limit=1` per scope; Conference per resource."""
+        return self.reader.access_probes()
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:  # noqa: D102
         return self.reader.list_events()
