@@ -84,7 +84,8 @@ class CventAdapter(PlatformAdapter):
             th.ObjectType(additional_properties=True),
             description=(
                 "Cvent Conference response codes: success, token_refused, ip_refused, "
-                "account_level_refused (provisional defaults 0, 101, 102, 103)."
+                "account_level_refused, resource_refused (provisional defaults 0, 101, 102, "
+                "103, 105)."
             ),
         ),
         th.Property("cvent_client_id", th.StringType, description="Cvent REST OAuth2 client id."),
