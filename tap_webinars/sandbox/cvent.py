@@ -535,10 +535,10 @@ class CventSimulator(PlatformSimulator):
         page = selected[offset : offset + limit]
         if offset and self.paging.get("repeat_page") == request.path:
             page = selected[offset - limit : offset]  # the page before, under a new token
-        if offset + limit < len(selected):
+        if offset and self.paging.get("loop_token") == request.path:
+            paging["nextToken"] = token  # the cursor hands back the token it was asked with
+        elif offset + limit < len(selected):
             next_token = str(uuid.uuid4())
-            if offset and self.paging.get("loop_token") == request.path:
-                next_token = token  # the cursor hands back the token it was asked with
             self.cursors[next_token] = (rows, query, offset + limit, limit)
             paging["nextToken"] = next_token
             paging["_links"] = {"next": {"href": f"{request.path}?token={next_token}"}}
