@@ -187,6 +187,7 @@ DURATION_KINDS = {"LIVE": "live", "ON_DEMAND": "on_demand"}
 REFERENCES = ("event", "session", "attendee", "respondent", "question", "survey")
 
 Row = dict[str, t.Any]
+T = t.TypeVar("T")
 
 
 class CursorPaginator(NextTokenPaginator):
@@ -759,9 +760,6 @@ class Activity:
                     people = People.of(rows, whole=True)
                 self._people[event_id] = people
             return people
-
-
-T = t.TypeVar("T")
 
 
 def _ids(values: set[t.Any]) -> set[str]:
