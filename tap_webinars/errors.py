@@ -29,6 +29,11 @@ class RequestFailedError(TapWebinarsError):
         self.status = status
         self.endpoint = endpoint
 
+    @property
+    def answer(self) -> str:
+        """How the platform answered, in short, for messages: `HTTP 403`."""
+        return f"HTTP {self.status}"
+
 
 class AuthenticationError(RequestFailedError):
     """The platform refused the credentials; retrying cannot help."""
@@ -36,6 +41,23 @@ class AuthenticationError(RequestFailedError):
 
 class PermissionDeniedError(RequestFailedError):
     """The credentials are valid but may not read this resource."""
+
+
+class ResourceRefusedError(PermissionDeniedError):
+    """One resource refused in the platform's own words (a code inside a 200 answer).
+
+    A permission refusal like an HTTP 403, for request roles (`permissions.is_refusal`),
+    though no HTTP status says so; `answer` carries the platform's code and message.
+    """
+
+    def __init__(self, message: str, *, answer: str, endpoint: str = "") -> None:
+        super().__init__(message, status=None, endpoint=endpoint)
+        self._answer = answer
+
+    @property
+    def answer(self) -> str:
+        """The platform's code and message."""
+        return self._answer
 
 
 class PayloadError(TapWebinarsError):
@@ -55,10 +77,16 @@ class StreamUnavailableError(TapWebinarsError):
     """
 
     def __init__(
-        self, streams: tuple[str, ...], endpoint: str, permission: str, status: int | None
+        self,
+        streams: tuple[str, ...],
+        endpoint: str,
+        permission: str,
+        status: int | None,
+        answer: str | None = None,
     ) -> None:
+        self.answer = answer or f"HTTP {status}"  # or the platform's own refusal code
         super().__init__(
-            f"{', '.join(streams)}: access refused (HTTP {status}) at {endpoint}; "
+            f"{', '.join(streams)}: access refused ({self.answer}) at {endpoint}; "
             f"ask for the permission {permission}"
         )
         self.streams = streams

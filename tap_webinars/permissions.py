@@ -21,7 +21,12 @@ import threading
 import typing as t
 from dataclasses import dataclass
 
-from tap_webinars.errors import AuthenticationError, RequestFailedError, StreamUnavailableError
+from tap_webinars.errors import (
+    AuthenticationError,
+    RequestFailedError,
+    ResourceRefusedError,
+    StreamUnavailableError,
+)
 
 T = t.TypeVar("T")
 
@@ -48,11 +53,11 @@ class Enrichment:
 
 
 def is_refusal(error: BaseException, statuses: frozenset[int]) -> bool:
-    """A permission refusal: one of *statuses*, never bad credentials."""
+    """A permission refusal: a status in *statuses* or the platform's own code; never 401."""
     return (
         isinstance(error, RequestFailedError)
         and not isinstance(error, AuthenticationError)
-        and error.status in statuses
+        and (error.status in statuses or isinstance(error, ResourceRefusedError))
     )
 
 
@@ -73,7 +78,7 @@ class Permissions:
         except RequestFailedError as error:
             if is_refusal(error, role.refused_statuses):
                 raise StreamUnavailableError(
-                    role.streams, error.endpoint, role.permission, error.status
+                    role.streams, error.endpoint, role.permission, error.status, error.answer
                 ) from None
             raise
 
@@ -100,7 +105,7 @@ class Permissions:
     def _note(self, role: Enrichment, error: RequestFailedError) -> None:
         endpoint = error.endpoint or role.what
         reason = (
-            f"{role.what} refused (HTTP {error.status}) at {endpoint}; "
+            f"{role.what} refused ({error.answer}) at {endpoint}; "
             f"{', '.join(role.columns) or 'its columns'} left null; "
             f"ask for the permission {role.permission}"
         )

@@ -183,13 +183,13 @@ class SyncRun:
             new = [s for s in refused.streams if s not in self.unavailable]
             self.unavailable.update(refused.streams)
         for stream in new:
-            reason = f"{refused.permission} refused (HTTP {refused.status}) at {refused.endpoint}"
+            reason = f"{refused.permission} refused ({refused.answer}) at {refused.endpoint}"
             self.report.skip(stream, reason)
             LOGGER.warning(
                 "%s: skipping stream %s for this account: %s; ask for the permission %s",
                 self.adapter.name,
                 stream,
-                f"access refused (HTTP {refused.status}) at {refused.endpoint}",
+                f"access refused ({refused.answer}) at {refused.endpoint}",
                 refused.permission,
             )
 

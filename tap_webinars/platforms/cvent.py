@@ -19,6 +19,7 @@ from tap_webinars.platforms.base import (
     EventBundle,
     EventRef,
     PlatformAdapter,
+    Probe,
     Window,
     require_key,
 )
@@ -83,7 +84,8 @@ class CventAdapter(PlatformAdapter):
             th.ObjectType(additional_properties=True),
             description=(
                 "Cvent Conference response codes: success, token_refused, ip_refused, "
-                "account_level_refused (provisional defaults 0, 101, 102, 103)."
+                "account_level_refused, resource_refused (provisional defaults 0, 101, 102, "
+                "103, 105)."
             ),
         ),
         th.Property("cvent_client_id", th.StringType, description="Cvent REST OAuth2 client id."),
@@ -156,6 +158,10 @@ class CventAdapter(PlatformAdapter):
 
     def check(self) -> None:  # noqa: D102
         self.reader.check()
+
+    def access_probes(self) -> list[Probe]:
+        """One small read per resource: REST `limit=1` per scope; Conference per resource."""
+        return self.reader.access_probes()
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:  # noqa: D102
         return self.reader.list_events()

@@ -24,7 +24,7 @@ import typing as t
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import defusedxml
@@ -38,9 +38,19 @@ from tap_webinars.errors import (
     PayloadError,
     PermissionDeniedError,
     RequestFailedError,
+    ResourceRefusedError,
     SettingsError,
+    StreamUnavailableError,
 )
-from tap_webinars.platforms.base import CHILD_STREAMS, EventBundle, EventRef, Viewing, viewer_totals
+from tap_webinars.permissions import Core, Enrichment
+from tap_webinars.platforms.base import (
+    CHILD_STREAMS,
+    EventBundle,
+    EventRef,
+    Probe,
+    Viewing,
+    viewer_totals,
+)
 from tap_webinars.redaction import redact_url
 
 if t.TYPE_CHECKING:
@@ -60,12 +70,30 @@ CODES_KEY = "cvent_conference_response_codes"
 SESSIONS = "sessions"  # the pseudo-stream of sessionData.do: each event's schedule
 
 # Provisional (not public): 0 = success; the refusals as the sandbox answers them.
+# `resource_refused`: the token may not call this one resource (its stream is skipped).
 DEFAULT_CODES: dict[str, tuple[str, ...]] = {
     "success": ("0",),
     "token_refused": ("101",),
     "ip_refused": ("102",),
     "account_level_refused": ("103",),
+    "resource_refused": ("105",),
 }
+# What a refused resource costs. The streams a data resource is core for; the columns it
+# fills for other streams (refused, those stay null). HTTP statuses never mean a refusal of
+# one resource here (403 is the IP allow-list): only the `resource_refused` codes do.
+CORE_STREAMS = {
+    "registrants": ("registrants",),
+    "registrant_sessions": ("registrant_sessions", "viewers"),
+    "survey_responses": ("survey_responses",),
+    "questions": ("questions",),
+}
+ENRICHES = {
+    SESSIONS: ("session schedule", ("events.sessions",)),
+    "registrants": ("registrant details", ("email of the activity streams",)),
+    "registrant_sessions": ("attendance", ("registrants attended and status",)),
+}
+PERMISSION = "access to {resource} for this Conference API token"
+NO_STATUSES: frozenset[int] = frozenset()
 
 # resource -> stream it feeds, its record element, source element/attribute -> column (or
 # {"column": ..., "as": converter}), and the element holding custom field codes.
@@ -441,6 +469,8 @@ class ConferenceReader:
         self.codes = codes_from_config(settings.get(CODES_KEY))
         self._lock = threading.Lock()
         self._all_events: dict[str, dict[str, list[Row]]] = {}  # stream -> event -> rows
+        self._refused: set[str] = set()  # resources refused this run: not asked again
+        self._probe_event: list[str | None] = []
 
     def endpoint(self, resource: Resource) -> str:
         """The resource's URL, as errors name it."""
@@ -520,6 +550,13 @@ class ConferenceReader:
                 "machine's egress IP added to Cvent's allow-list for the Conference API",
                 endpoint=endpoint,
             )
+        if code in self.codes["resource_refused"]:
+            raise ResourceRefusedError(
+                f"cvent: {where} is not permitted for this token ({said}); ask Cvent for "
+                f"{PERMISSION.format(resource=resource.name)}",
+                answer=said,
+                endpoint=endpoint,
+            )
         if event == ALL_EVENTS and code in self.codes["account_level_refused"]:
             raise PermissionDeniedError(
                 f"cvent: {where} refused event=all ({said}); turn Account Level Access on "
@@ -551,6 +588,56 @@ class ConferenceReader:
                 self._all_events[stream] = grouped
             return self._all_events[stream].get(event_id, [])
 
+    def read(self, stream: str, event_id: str, wanted: frozenset[str]) -> list[Row] | None:
+        """The records of *stream* for one event, in their role; None when refused.
+
+        Core for the streams it feeds among *wanted* (refused: those streams are skipped);
+        otherwise it only fills some columns (refused: they stay null, one warning).
+        """
+        resource = self.resources.get(stream)
+        if resource is None:
+            return []
+        if resource.name in self._refused:
+            return None
+        permission = PERMISSION.format(resource=resource.name)
+        read = partial(self.rows, stream, event_id)
+        cores = tuple(s for s in CORE_STREAMS.get(stream, ()) if s in wanted)
+        permissions = self.adapter.permissions
+        if cores:
+            try:
+                return permissions.core(Core(cores, permission, NO_STATUSES), read)
+            except StreamUnavailableError:
+                self._refused.add(resource.name)
+                raise
+        what, columns = ENRICHES[stream]
+        found = permissions.optional(Enrichment(what, permission, columns, NO_STATUSES), read)
+        if found is None:
+            self._refused.add(resource.name)
+        return found
+
+    def access_probes(self) -> list[Probe]:
+        """One call per configured resource, for the first event `event.do` lists."""
+        events = self.resources["events"]
+        probes = [
+            Probe(("events",), PERMISSION.format(resource=events.name), self.check),
+        ]
+        for stream, resource in self.resources.items():
+            if stream == "events":
+                continue
+            streams = CORE_STREAMS.get(stream, ("events",))
+            permission = PERMISSION.format(resource=resource.name)
+            probe = partial(self._probe, resource)
+            probes.append(Probe(streams, permission, probe, enrichment=stream == SESSIONS))
+        return probes
+
+    def _probe(self, resource: Resource) -> None:
+        if not self._probe_event:
+            rows = self.call(self.resources["events"], None)
+            source = self.resources["events"].column_source("event_id")
+            first = n.identifier(rows[0].get(source)) if rows and source else None
+            self._probe_event.append(first)
+        self.call(resource, self._probe_event[0])
+
     # ------------------------------------------------------------------ the adapter's
 
     def check(self) -> None:
@@ -571,41 +658,56 @@ class ConferenceReader:
         return refs
 
     def fetch_event(self, ref: EventRef, wanted: frozenset[str]) -> EventBundle:
-        """The event, its schedule, and its records: every resource read in full."""
+        """The event, its schedule, and its records: every resource read in full.
+
+        A resource refused for this token costs its streams (core) or its columns (null).
+        """
         event_id = ref.event_id
-        sessions = []
+        sessions: list[tuple[Row, Row]] | None = []
         if SESSIONS in self.resources:
-            for row in self.rows(SESSIONS, event_id):
-                sessions.append((row, self.map(self.resources[SESSIONS], row)[0]))
+            rows = self.read(SESSIONS, event_id, wanted)
+            mapped = (self.map(self.resources[SESSIONS], row)[0] for row in rows or [])
+            sessions = None if rows is None else list(zip(rows, mapped, strict=True))
         bundle = EventBundle(event=self.event_record(ref, sessions))
         people = wanted & {"registrants", "registrant_sessions", "viewers", "survey_responses"}
-        scans: list[Row] = []
-        users: dict[str, Row] = {}
-        if people:
-            for row in self.rows("registrants", event_id):
-                record = self.record("registrants", event_id, row)
-                users[str(record["registrant_id"])] = record
+        users = self.users(event_id, wanted) if people else {}
+        scans: list[Row] | None = []
         if wanted & {"registrants", "registrant_sessions", "viewers"}:
-            schedule = {c.get("session_id"): c for _, c in sessions}
-            scans = [
-                self.scan_record(event_id, row, users, schedule)
-                for row in self.rows("registrant_sessions", event_id)
-            ]
+            schedule = {c.get("session_id"): c for _, c in sessions or []}
+            rows = self.read("registrant_sessions", event_id, wanted)
+            scans = None
+            if rows is not None:
+                scans = [self.scan_record(event_id, row, users, schedule) for row in rows]
         if "registrants" in wanted:
-            attended = {s["registrant_id"] for s in scans if s["attended"]}
-            for record in users.values():
+            attended = (
+                None if scans is None else {s["registrant_id"] for s in scans if s["attended"]}
+            )
+            for record in (users or {}).values():
                 bundle.add("registrants", self.registrant_record(record, attended))
         if "registrant_sessions" in wanted:
-            for scan in scans:
+            for scan in scans or []:
                 bundle.add("registrant_sessions", scan)
         if "viewers" in wanted:
-            for record in self.viewer_records(event_id, scans, users):
+            for record in self.viewer_records(event_id, scans or [], users or {}):
                 bundle.add("viewers", record)
         for stream in ("survey_responses", "questions"):
             if stream in wanted:
-                for row in self.rows(stream, event_id):
+                for row in self.read(stream, event_id, wanted) or []:
                     bundle.add(stream, self.answer_record(stream, event_id, row, users))
         return bundle
+
+    def users(self, event_id: str, wanted: frozenset[str]) -> dict[str, Row] | None:
+        """The event's registrants by id; None when their resource is refused or not set."""
+        if "registrants" not in self.resources:
+            return None
+        rows = self.read("registrants", event_id, wanted)
+        if rows is None:
+            return None
+        users: dict[str, Row] = {}
+        for row in rows:
+            record = self.record("registrants", event_id, row)
+            users[str(record["registrant_id"])] = record
+        return users
 
     # ---------------------------------------------------------------------- mapping
 
@@ -634,13 +736,15 @@ class ConferenceReader:
         columns.pop("event_id", None)  # the event asked for (or grouped by) is the event
         return self.adapter.record(event_id, **columns, extra=extra)
 
-    def event_record(self, ref: EventRef, sessions: list[tuple[Row, Row]]) -> Row:
-        """The events record: the listing's columns, the event's schedule in `sessions`."""
-        slots = [
-            {"session_id": columns.get("session_id"), "scheduled_at": columns.get("scheduled_at")}
-            for _, columns in sessions
-        ]
-        slots.sort(key=lambda s: (s["scheduled_at"] or "", s["session_id"] or ""))
+    def event_record(self, ref: EventRef, sessions: list[tuple[Row, Row]] | None) -> Row:
+        """The events record: the listing's columns, the schedule in `sessions` (or null)."""
+        slots = None
+        if sessions is not None:
+            slots = [
+                {"session_id": c.get("session_id"), "scheduled_at": c.get("scheduled_at")}
+                for _, c in sessions
+            ]
+            slots.sort(key=lambda s: (s["scheduled_at"] or "", s["session_id"] or ""))
         extra = dict(ref.listing["extra"])
         if sessions:
             extra["sessions"] = [row for row, _ in sessions]  # as sent, every field kept
@@ -648,10 +752,10 @@ class ConferenceReader:
             ref.event_id, **ref.listing["columns"], sessions=slots, extra=extra
         )
 
-    def registrant_record(self, record: Row, attended: set[t.Any]) -> Row:
-        """A registrant; attended when the attendance resource scanned them in."""
+    def registrant_record(self, record: Row, attended: set[t.Any] | None) -> Row:
+        """A registrant; attended when scanned in (unknown when attendance is refused)."""
         if "attended" not in record and "registrant_sessions" in self.resources:
-            record["attended"] = record["registrant_id"] in attended
+            record["attended"] = None if attended is None else record["registrant_id"] in attended
         status = n.text(record.get("status"))
         if record.get("attended"):
             record["status"] = "attended"
@@ -660,7 +764,11 @@ class ConferenceReader:
         return record
 
     def scan_record(
-        self, event_id: str, row: Row, users: t.Mapping[str, Row], schedule: t.Mapping[t.Any, Row]
+        self,
+        event_id: str,
+        row: Row,
+        users: t.Mapping[str, Row] | None,
+        schedule: t.Mapping[t.Any, Row],
     ) -> Row:
         """A registrant's attendance at one session (a badge scan, in person or virtual)."""
         record = self.record("registrant_sessions", event_id, row)
@@ -676,6 +784,7 @@ class ConferenceReader:
                 record.get("webinar_session_id"),
                 record.get("started_at"),
             )
+        self.known_registrant("registrant_sessions", record, users)
         record["email"] = record.get("email") or _email(users, record.get("registrant_id"))
         return record
 
@@ -714,7 +823,7 @@ class ConferenceReader:
             )
 
     def answer_record(
-        self, stream: str, event_id: str, row: Row, users: t.Mapping[str, Row]
+        self, stream: str, event_id: str, row: Row, users: t.Mapping[str, Row] | None
     ) -> Row:
         """A survey answer (or a Q&A question); repeated answers are kept as a list."""
         record = self.record(stream, event_id, row)
@@ -736,8 +845,21 @@ class ConferenceReader:
                 record.get("question_id"),
                 record.get("question"),
             )
+        self.known_registrant(stream, record, users)
         record["email"] = record.get("email") or _email(users, record.get("registrant_id"))
         return record
+
+    def known_registrant(self, stream: str, record: Row, users: t.Mapping[str, Row] | None) -> None:
+        """A registrant id the event's registrants lack becomes null (kept in `extra`).
+
+        Unchecked when the registrants resource is refused or not configured.
+        """
+        registrant_id = record.get("registrant_id")
+        if users is None or registrant_id is None or str(registrant_id) in users:
+            return
+        source = self.resources[stream].column_source("registrant_id") or "registrant_id"
+        record["extra"][source] = registrant_id
+        record["registrant_id"] = None
 
 
 def _convert(field: Field, value: t.Any) -> t.Any:
@@ -758,6 +880,6 @@ def _custom_fields(value: t.Any) -> dict[str, t.Any] | None:
     return None
 
 
-def _email(users: t.Mapping[str, Row], registrant_id: t.Any) -> str | None:
-    user = users.get(str(registrant_id)) if registrant_id is not None else None
+def _email(users: t.Mapping[str, Row] | None, registrant_id: t.Any) -> str | None:
+    user = users.get(str(registrant_id)) if users and registrant_id is not None else None
     return user.get("email") if user else None

@@ -4,12 +4,18 @@ Served under `/cvent/ea`, standing for `https://api-platform.cvent.com/ea`:
     POST /oauth2/token                         Basic client id/secret, client_credentials
     GET  /events, /sessions, /attendees, /attendees/{id}, /sessions/attendance,
          /attendance-durations, /events/surveys/responses, /events/{id}/surveys,
-         /events/{id}/surveys/{surveyId}/questions, /events/{id}/surveys/{surveyId}/responses
+         /events/{id}/surveys/{surveyId}/questions, /events/{id}/surveys/{surveyId}/responses,
+         /events/{id}/surveys/{surveyId}/respondents (a respondent names its attendee, or only
+         its contact; responses name the respondent)
+Each resource needs its OAuth scope (`SCOPES`, from the OpenAPI file); `withhold_scopes`
+makes the app lack some: 403 with an `insufficient_scope` body, as RFC 6750 words it.
 Paging `{paging: {nextToken, currentToken, limit, totalCount, _links}, data: [...]}`; `token`
 (a UUID) overrides every other parameter; `limit` at most 200; `after`/`before` select records
 by `lastModified` (exclusive bounds); `filter` supports `<field> eq '<value>'` joined by `and`.
 Tokens last 3,600 s (configurable); tier limits answer 429 `{"code":429,"message":"Limit
-Exceeded"}` (Free tier, 2 calls a second, by default). The Conference API is served under
+Exceeded"}` (Free tier, 2 calls a second, by default). Drift options (`drift`, and the paging
+ones `insert_between_pages`, `repeat_page`, `loop_token`) change the data or the paging as a
+real account may: see `configure`. The Conference API is served under
 `/cvent/conference` by `cvent_conference.py` (admin actions `conference_<hook>`, its data under
 `conference` in the dataset dump).
 """
@@ -17,6 +23,7 @@ Exceeded"}` (Free tier, 2 calls a second, by default). The Conference API is ser
 from __future__ import annotations
 
 import base64
+import email.utils
 import re
 import time
 import typing as t
@@ -55,6 +62,27 @@ TITLES = [
 ]
 TIME_ZONES = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "UTC"]
 STATUSES = ["Accepted", "Accepted", "Accepted", "Cancelled", "Waitlisted"]
+# The OAuth scope of each resource (cvent-rest-openapi.yaml, the `security` of its GET).
+SCOPES = {
+    "/events": "event/events:read",
+    "/sessions": "event/sessions:read",
+    "/attendees": "event/attendees:read",
+    "/sessions/attendance": "event/session-attendance:read",
+    "/attendance-durations": "event/attendance-durations:read",
+    "/events/surveys/responses": "survey/survey-responses:read",
+    "surveys": "survey/surveys:read",
+    "questions": "survey/survey-questions:read",
+    "responses": "survey/survey-responses:read",
+    "respondents": "survey/survey-respondents:read",
+}
+DRIFTS = (
+    "unknown_fields",
+    "null_optional",
+    "numbers_as_strings",
+    "blank_strings",
+    "offset_timestamps",
+    "rfc1123_timestamps",
+)
 QUESTIONS = [
     ("How would you rate the event?", "SingleChoice", ["Excellent", "Good", "Fair", "Poor"]),
     ("Which topics interest you?", "MultiChoice", ["AI", "Data", "Security", "Café ☕"]),
@@ -66,9 +94,15 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _parse(value: str) -> datetime:
-    text = value.strip().replace("Z", "+00:00")
-    moment = datetime.fromisoformat(text)
+def _parse(value: t.Any) -> datetime:
+    """ISO 8601 (what Cvent sends), or the drifted formats the sandbox can switch to."""
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    text = str(value).strip().replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = email.utils.parsedate_to_datetime(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -94,7 +128,8 @@ class CventSimulator(PlatformSimulator):
         self.data_calls = 0
         self.tokens: dict[str, float] = {}  # access token -> expiry (epoch seconds)
         self.limit = SlidingWindowLimit(TIERS["free"], 1.0)
-        self.cursors: dict[str, tuple[list[dict[str, t.Any]], int, int]] = {}
+        # token -> (collection, its query, offset, limit)
+        self.cursors: dict[str, tuple[list[dict[str, t.Any]], dict[str, t.Any], int, int]] = {}
         self.events: list[dict[str, t.Any]] = []
         self.sessions: list[dict[str, t.Any]] = []
         self.attendees: list[dict[str, t.Any]] = []
@@ -103,6 +138,9 @@ class CventSimulator(PlatformSimulator):
         self.surveys: list[dict[str, t.Any]] = []
         self.questions: list[dict[str, t.Any]] = []
         self.responses: list[dict[str, t.Any]] = []
+        self.respondents: list[dict[str, t.Any]] = []
+        self.withheld: set[str] = set()  # scopes the app was not granted
+        self.paging: dict[str, t.Any] = {}  # insert_between_pages, repeat_page, loop_token
         self._generate(SIZES.get(size) or [int(n) for n in size.split(",")])
         self.conference = ConferenceSimulator(seed, size, self.started_at)
 
@@ -334,6 +372,20 @@ class CventSimulator(PlatformSimulator):
         self, attendee: dict[str, t.Any], survey: dict[str, t.Any], when: datetime
     ) -> None:
         rnd = self.random
+        # A respondent names its attendee; one in five (a weblink answer) only its contact.
+        respondent = {
+            "id": self._uuid(),
+            "responseCode": f"R{rnd.randint(10**6, 10**7 - 1)}",
+            "localeId": "en-US",
+            "respondedThrough": rnd.choice(["Weblink", "Email"]),
+            "event": {"id": survey["event"]["id"]},
+            "survey": {"id": survey["id"]},
+            "contact": {"id": attendee["contact"]["id"]},
+            **_audit(when),
+        }
+        if rnd.random() >= 0.2:
+            respondent["attendee"] = {"id": attendee["id"]}
+        self.respondents.append(respondent)
         for question in [q for q in self.questions if q["survey"]["id"] == survey["id"]]:
             if question["choices"]:
                 picked = rnd.sample(
@@ -348,7 +400,7 @@ class CventSimulator(PlatformSimulator):
             self.responses.append(
                 {
                     "id": self._uuid(),
-                    "respondent": {"id": attendee["id"]},
+                    "respondent": {"id": respondent["id"]},
                     "question": {"id": question["id"]},
                     "answers": answers,
                     "score": rnd.choice([None, 1.0, 4.5]),
@@ -387,6 +439,9 @@ class CventSimulator(PlatformSimulator):
                 self.tokens.clear()
             if request.method != "GET":
                 return _error(405, "Method Not Allowed")
+            scope = _scope(path)
+            if scope in self.withheld:
+                return _insufficient_scope(scope)
             return self._route(path, request)
 
     def _token(self, request: Request) -> Response:
@@ -408,11 +463,13 @@ class CventSimulator(PlatformSimulator):
             )
         token = uuid.uuid4().hex + uuid.uuid4().hex
         self.tokens[token] = time.time() + self.token_lifetime
+        granted = sorted(set(SCOPES.values()) - self.withheld)
         return Response.json(
             {
                 "access_token": token,
                 "token_type": "Bearer",
                 "expires_in": int(self.token_lifetime),
+                "scope": " ".join(granted),
             }
         )
 
@@ -438,23 +495,35 @@ class CventSimulator(PlatformSimulator):
                 return self._page(
                     request, [s for s in self.surveys if s["event"]["id"] == event_id]
                 )
-            source = {"questions": self.questions, "responses": self.responses}.get(what)
+            source = {
+                "questions": self.questions,
+                "responses": self.responses,
+                "respondents": self.respondents,
+            }.get(what)
             if source is None:
                 return _error(404, "Not found")
             return self._page(request, [r for r in source if r["survey"]["id"] == survey_id])
         return _error(404, "Not found")
 
     def _page(self, request: Request, rows: list[dict[str, t.Any]]) -> Response:
+        """One page of *rows*.
+
+        A cursor selects again from the live data at its offset, so records inserted or
+        deleted while paging shift the pages after them (as offsets do).
+        """
         token = request.arg("token")
         if token:
             cursor = self.cursors.get(token)
             if cursor is None:
                 return _error(400, "Invalid token")
-            selected, offset, limit = cursor
+            rows, query, offset, limit = cursor
+            self._between_pages(request.path)
+            selected = _select(rows, query)
         else:
+            query = {k: request.arg(k) for k in ("after", "before", "filter")}
             try:
                 limit = int(request.arg("limit") or DEFAULT_LIMIT)
-                selected = _select(rows, request)
+                selected = _select(rows, query)
             except ValueError as error:
                 return _error(400, f"Bad Request: {error}")
             if not 1 <= limit <= MAX_LIMIT:
@@ -463,12 +532,32 @@ class CventSimulator(PlatformSimulator):
             token = str(uuid.uuid4())
         paging: dict[str, t.Any] = {"currentToken": token, "limit": limit}
         paging["totalCount"] = len(selected)
-        if offset + limit < len(selected):
+        page = selected[offset : offset + limit]
+        if offset and self.paging.get("repeat_page") == request.path:
+            page = selected[offset - limit : offset]  # the page before, under a new token
+        if offset and self.paging.get("loop_token") == request.path:
+            paging["nextToken"] = token  # the cursor hands back the token it was asked with
+        elif offset + limit < len(selected):
             next_token = str(uuid.uuid4())
-            self.cursors[next_token] = (selected, offset + limit, limit)
+            self.cursors[next_token] = (rows, query, offset + limit, limit)
             paging["nextToken"] = next_token
             paging["_links"] = {"next": {"href": f"{request.path}?token={next_token}"}}
-        return Response.json({"paging": paging, "data": selected[offset : offset + limit]})
+        return Response.json({"paging": paging, "data": page})
+
+    def _between_pages(self, path: str) -> None:
+        """`insert_between_pages`: new attendees registered at the front while the tap pages."""
+        insert = self.paging.get("insert_between_pages")
+        if not insert or path != "/ea/attendees" or insert.get("done"):
+            return
+        insert["done"] = True
+        event = next(e for e in self.events if e["id"] == insert["event_id"])
+        slots = [s for s in self.sessions if s["event"]["id"] == event["id"]]
+        survey = next((s for s in self.surveys if s["event"]["id"] == event["id"]), None)
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        for _ in range(int(insert.get("count", 3))):
+            attendee = self._add_attendee(event, slots, survey, attended=True, when=now)
+            self.attendees.remove(attendee)
+            self.attendees.insert(0, attendee)
 
     # ------------------------------------------------------------------- test hooks
 
@@ -484,6 +573,30 @@ class CventSimulator(PlatformSimulator):
             self.expire_tokens_every = int(options["expire_tokens_every"])
         if options.get("reset_rate_limit"):
             self.limit.reset()
+        if "withhold_scopes" in options:
+            self.withheld = set(options["withhold_scopes"])
+        for key in ("insert_between_pages", "repeat_page", "loop_token"):
+            if key in options:
+                self.paging[key] = options[key]
+        for drift in options.get("drift") or []:
+            self._drift(drift)
+        if "conference" in options:
+            self.conference.configure(options["conference"])
+
+    def _drift(self, kind: str) -> None:
+        """Change the data as a real account's answers may drift (`DRIFTS`)."""
+        if kind not in DRIFTS:
+            raise KeyError(kind)
+        rows = [
+            *self.events,
+            *self.sessions,
+            *self.attendees,
+            *self.attendance,
+            *self.durations,
+            *self.responses,
+        ]
+        for index, row in enumerate(rows):
+            _DRIFT[kind](row, index)
 
     def admin(self, action: str, payload: dict[str, t.Any]) -> t.Any:  # noqa: D102
         if action.startswith("conference_"):
@@ -535,6 +648,7 @@ class CventSimulator(PlatformSimulator):
             "surveys": self.surveys,
             "questions": self.questions,
             "responses": self.responses,
+            "respondents": self.respondents,
             "conference": self.conference.dataset(),
         }
 
@@ -543,17 +657,119 @@ def _error(status: int, message: str) -> Response:
     return Response.json({"code": status, "message": message}, status=status)
 
 
+def _scope(path: str) -> str | None:
+    """The scope a data path needs (per-event survey paths by their last part)."""
+    if path in SCOPES:
+        return SCOPES[path]
+    if path.startswith("/attendees/"):
+        return SCOPES["/attendees"]
+    return SCOPES.get(path.rsplit("/", 1)[-1]) if path.startswith("/events/") else None
+
+
+def _insufficient_scope(scope: str) -> Response:
+    """A scope the app was not granted: 403, in Cvent's error shape plus RFC 6750's words."""
+    return Response.json(
+        {
+            "code": 403,
+            "message": "Access Forbidden",
+            "error": "insufficient_scope",
+            "error_description": f"The access token does not grant the scope {scope}",
+        },
+        status=403,
+        **{"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+    )
+
+
+# ------------------------------------------------------------------------------ drift
+# Each changes one record in place (its position in the dataset picks some variety).
+
+
+def _unknown_fields(row: dict[str, t.Any], index: int) -> None:
+    row["engagementTier"] = ["gold", "silver"][index % 2]
+    row["x-cvent-trace"] = {"region": "us-east", "shards": [index, index + 1]}
+    if isinstance(row.get("contact"), dict):
+        row["contact"]["pronouns"] = "they/them"
+
+
+def _null_optional(row: dict[str, t.Any], index: int) -> None:
+    optional: tuple[str, ...] = ("description", "category", "_links", "timezone")
+    optional += ("registeredAt", "checkOut", "duration", "lastSeen", "questions", "score")
+    for number, name in enumerate(optional):
+        if name in row:
+            if (index + number) % 2:
+                row[name] = None
+            else:
+                del row[name]
+    contact = row.get("contact")
+    if isinstance(contact, dict):
+        for name in ("company", "title", "workPhone"):
+            contact[name] = None
+        if index % 2:
+            contact["workAddress"] = None
+        else:
+            contact.pop("workAddress", None)
+
+
+def _numbers_as_strings(row: dict[str, t.Any], index: int) -> None:
+    for name in ("duration", "capacity", "score"):
+        if isinstance(row.get(name), (int, float)):
+            row[name] = str(row[name])
+    for name in ("checkedIn", "virtual", "deleted"):
+        if isinstance(row.get(name), bool):
+            row[name] = str(row[name]).lower()
+    if "confirmationNumber" in row:
+        row["confirmationNumber"] = int(row["confirmationNumber"])
+    address = (row.get("contact") or {}).get("workAddress") or {}
+    if str(address.get("postalCode") or "").isdigit():
+        address["postalCode"] = int(address["postalCode"])
+
+
+def _blank_strings(row: dict[str, t.Any], index: int) -> None:
+    blanks = ["", "   ", "\t\n", " "]
+    for name in ("description", "timezone", "title"):
+        if isinstance(row.get(name), str) and (index + len(name)) % 3 == 0:
+            row[name] = blanks[index % len(blanks)]
+    contact = row.get("contact")
+    if isinstance(contact, dict):
+        for name in ("company", "title", "workPhone", "lastName"):
+            contact[name] = blanks[(index + len(name)) % len(blanks)]
+
+
+def _offset_timestamps(row: dict[str, t.Any], index: int) -> None:
+    """ISO 8601 with an offset and milliseconds: valid, but not the `Z` Cvent uses."""
+    zone = timezone(timedelta(hours=[-5, 1, 9][index % 3]))
+    for name in ("registeredAt", "checkIn", "checkOut", "firstSeen", "lastSeen", "created"):
+        if isinstance(row.get(name), str):
+            row[name] = _parse(row[name]).astimezone(zone).isoformat(timespec="milliseconds")
+
+
+def _rfc1123_timestamps(row: dict[str, t.Any], index: int) -> None:
+    """An HTTP-date (`Sat, 01 Mar 2025 10:00:00 GMT`): a format Cvent has never sent."""
+    if isinstance(row.get("registeredAt"), str):
+        row["registeredAt"] = email.utils.format_datetime(_parse(row["registeredAt"]), usegmt=True)
+
+
+_DRIFT: dict[str, t.Callable[[dict[str, t.Any], int], None]] = {
+    "unknown_fields": _unknown_fields,
+    "null_optional": _null_optional,
+    "numbers_as_strings": _numbers_as_strings,
+    "blank_strings": _blank_strings,
+    "offset_timestamps": _offset_timestamps,
+    "rfc1123_timestamps": _rfc1123_timestamps,
+}
+
+
 _FILTER = re.compile(r"^\s*([\w.]+)\s+eq\s+'([^']*)'\s*$")
 
 
-def _select(rows: list[dict[str, t.Any]], request: Request) -> list[dict[str, t.Any]]:
+def _select(
+    rows: list[dict[str, t.Any]], query: t.Mapping[str, str | None]
+) -> list[dict[str, t.Any]]:
     """Apply `after`, `before` (on lastModified, exclusive) and `filter` (`eq`, `and`)."""
-    after = _parse(request.arg("after") or "") if request.arg("after") else None
-    before = _parse(request.arg("before") or "") if request.arg("before") else None
+    after = _parse(query["after"]) if query.get("after") else None
+    before = _parse(query["before"]) if query.get("before") else None
     conditions: list[tuple[list[str], str]] = []
-    for clause in (
-        re.split(r"\s+and\s+", request.arg("filter") or "") if request.arg("filter") else []
-    ):
+    for clause in re.split(r"\s+and\s+", query.get("filter") or "") if query.get("filter") else []:
         match = _FILTER.match(clause)
         if match is None:
             raise ValueError(f"unsupported filter {clause!r}")

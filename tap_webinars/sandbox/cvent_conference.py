@@ -8,7 +8,8 @@ Served under `/cvent/conference`, standing for `https://EVENT.smarteventscloud.c
 Answers: `<response><responseCode>..</responseCode><responseMessage>..</responseMessage>
 <{plural}>records</{plural}></response>`, streamed record by record. Codes (provisional, as
 the tap's defaults): 0 success, 101 invalid API token, 102 IP address not allowed, 103
-account-level access not enabled (`event=all`), 104 invalid event. `event=all` works only
+account-level access not enabled (`event=all`), 104 invalid event, 105 this resource not
+enabled for the token (`refused_resources`, set through `configure`). `event=all` works only
 with account-level access (off unless a test turns it on). Test hooks refuse the token or the
 IP, or make the next answer a given failure code or malformed XML.
 """
@@ -32,7 +33,9 @@ from tap_webinars.sandbox.core import (
 
 API_TOKEN = "conference-sandbox-t0ken"  # noqa: S105 - the sandbox's own test token
 SUCCESS, BAD_TOKEN, BAD_IP, NO_ACCOUNT_LEVEL, BAD_EVENT = "0", "101", "102", "103", "104"
+NOT_PERMITTED = "105"
 MESSAGES = {
+    NOT_PERMITTED: "Access to this API is not enabled for this token",
     SUCCESS: "Success",
     BAD_TOKEN: "Invalid API token",
     BAD_IP: "IP address not allowed",
@@ -74,6 +77,7 @@ class ConferenceSimulator:
         self.token = API_TOKEN
         self.account_level = False
         self.refuse_ip = False
+        self.refused_resources: set[str] = set()  # answered 105: not enabled for the token
         self.failures: list[dict[str, t.Any]] = []  # one-shot answers, for tests
         self.data: dict[str, list[Record]] = {name: [] for _, _, name in RESOURCES.values()}
         self._generate(SIZES.get(size) or [int(n) for n in size.split(",")])
@@ -236,6 +240,8 @@ class ConferenceSimulator:
             return _status(BAD_IP)
         if (request.form.get("apiToken") or [""])[0] != self.token:
             return _status(BAD_TOKEN)
+        if resource in self.refused_resources:
+            return _status(NOT_PERMITTED)
         container, element, collection = RESOURCES[resource]
         rows = self.data[collection]
         event = request.arg("event")
@@ -257,6 +263,11 @@ class ConferenceSimulator:
         return None
 
     # ------------------------------------------------------------------- test hooks
+
+    def configure(self, options: dict[str, t.Any]) -> None:
+        """`refused_resources`: resources the token may not call (answered 105)."""
+        if "refused_resources" in options:
+            self.refused_resources = set(options["refused_resources"])
 
     def admin(self, action: str, payload: dict[str, t.Any]) -> t.Any:
         """Toggle account-level access, refuse the token or the IP, fail the next answer."""
