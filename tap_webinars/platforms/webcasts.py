@@ -66,7 +66,7 @@ from tap_webinars.platforms.base import (
     Probe,
     Window,
 )
-from tap_webinars.platforms.webcasts_report import ReportMapping
+from tap_webinars.platforms.webcasts_report import REPORT_EVENT_COLUMNS, ReportMapping
 
 API_URL = "https://api.webcasts.com"
 REPORTING_URL = "https://reporting.webcasts.com"
@@ -119,7 +119,7 @@ REPORT_ROLE = Core(CHILD_STREAMS, "Reporting API report rights (audience reports
 REPORT_HEADER_ROLE = Enrichment(
     "audience report (event fields and analytics)",
     "Reporting API report rights (audience reports)",
-    ("live_start_at", "live_end_at", "created_at", "registrant_count", "attendee_count"),
+    REPORT_EVENT_COLUMNS,
 )
 TIME_ZONES_ROLE = Enrichment(
     "reporting time zone list", "Reporting API access on the reporting host"

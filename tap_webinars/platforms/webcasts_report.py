@@ -59,6 +59,14 @@ ANALYTICS_FIELDS: n.FieldMap = {
 }
 
 
+# The events columns only a report fills (the event list fills title and cost center too).
+REPORT_EVENT_COLUMNS = (
+    *(c for c, _ in REPORT_DATA_FIELDS.values() if c not in ("title", "cost_center")),
+    *(c for c, _ in ANALYTICS_FIELDS.values()),
+    "attendee_count",
+)
+
+
 # Standard registration questions (`ra` ids); custom ones (`<hash>_<event id>`) go to
 # custom_fields under their question text.
 REGISTRATION_FIELDS: n.FieldMap = {
