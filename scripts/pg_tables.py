@@ -16,9 +16,8 @@ import argparse
 import json
 import sys
 import typing as t
-from importlib import resources
 
-from tap_webinars.streams import STREAM_TYPES
+from tap_webinars.streams import STREAM_TYPES, schema_directory
 
 
 def _types(schema: dict[str, t.Any]) -> list[str]:
@@ -67,7 +66,7 @@ def table_ddl(
 def ddl(schema_name: str) -> str:
     """DDL for the schema and the six tables, from the schemas shipped in the package."""
     keys = {cls.name: list(cls.primary_keys or []) for cls in STREAM_TYPES}
-    folder = resources.files("tap_webinars.schemas")
+    folder = schema_directory()  # in the wheel, or schemas/ at the root of a checkout
     statements = [f"create schema if not exists {_quote(schema_name)};"]
     for stream, key in keys.items():
         stream_schema = json.loads(folder.joinpath(f"{stream}.json").read_text("utf-8"))

@@ -102,6 +102,17 @@ class Permissions:
             self._note(role, error)
             return None
 
+    def skip_item(self, what: str, reason: str) -> None:
+        """Skip one item refused on its own (an event the credentials may not report on).
+
+        The item is skipped, not its streams: one WARNING per item, and the summary lists it.
+        """
+        with self._lock:
+            first = what not in self.skipped
+            self.skipped.setdefault(what, reason)
+        if first:
+            self.logger.warning("%s: skipping %s: %s", self.platform, what, reason)
+
     def _note(self, role: Enrichment, error: RequestFailedError) -> None:
         endpoint = error.endpoint or role.what
         reason = (

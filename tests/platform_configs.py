@@ -134,12 +134,13 @@ def _webcasts_config(api_url: str) -> dict[str, t.Any]:
 
 
 def _webcasts_rows(data: dict[str, t.Any]) -> dict[str, int]:
-    """Webcasts: current events; per viewer entry of a report one registrant, its sessions,
-    its survey answers and its questions; a viewer where it has any session."""
-    events = [e for e in data["events"] if not e["is_expired"]]
-    viewers = [v for e in events for v in e["viewers"]]
+    """Webcasts: every event (expired ones from the event list alone); per viewer entry of a
+    current event's report one registrant, its sessions, its survey answers and its
+    questions; a viewer where it has any session."""
+    current = [e for e in data["events"] if not e["is_expired"]]
+    viewers = [v for e in current for v in e["viewers"]]
     return {
-        "events": len(events),
+        "events": len(data["events"]),
         "registrants": len(viewers),
         "registrant_sessions": sum(len(v["sessions"]) for v in viewers),
         "viewers": sum(1 for v in viewers if v["sessions"]),

@@ -19,8 +19,13 @@ an hour; expired events only through a separate request, one at a time, 50 an ho
 per expired event per 48 hours. The session is a `client.SessionSource`; the hourly report
 quotas are `http.Pacer`s. The report's mapping to unified records is `webcasts_report.py`.
 Return codes: 1 success; 11 -> log in again; 50/60 (service unavailable or busy), 61 (too many
-reports for the event) and 62 (1,000 this hour) -> wait and retry; 10, 71, 72, 74 and any other
--> an error naming the event.
+reports for the event) and 62 (1,000 this hour) -> wait and retry; 10 (not authorised for this
+event) -> that event's activity is skipped, with a warning, and read again next run; 71, 72, 74
+and any other -> an error naming the event.
+
+Permissions: the API has no per-resource scopes. The login and the event list are what every
+stream needs (refused, the run stops); a report refused for one event (code 10) costs that
+event's activity only; the time zone list only checks the connection (enrichment).
 """
 
 from __future__ import annotations
@@ -52,8 +57,16 @@ from tap_webinars.errors import (
     SettingsError,
 )
 from tap_webinars.http import HttpClient, HttpPolicy, Pacer, RateLimit, Reauthenticate, RetryLater
-from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
-from tap_webinars.platforms.webcasts_report import ReportMapping
+from tap_webinars.permissions import Core, Enrichment
+from tap_webinars.platforms.base import (
+    CHILD_STREAMS,
+    EventBundle,
+    EventRef,
+    PlatformAdapter,
+    Probe,
+    Window,
+)
+from tap_webinars.platforms.webcasts_report import REPORT_EVENT_COLUMNS, ReportMapping
 
 API_URL = "https://api.webcasts.com"
 REPORTING_URL = "https://reporting.webcasts.com"
@@ -97,8 +110,32 @@ ERROR_CODES = {
     74: "unknown reporting resource (check webcasts_report_path)",
 }
 
+# Request roles (permissions.py). Webcasts grants no scopes: what to ask for is the Reporting
+# API for the user, and report rights on an event (or the folder holding it).
+EVENT_LIST_ROLE = Core(
+    ("events", *CHILD_STREAMS), "Reporting API access for this user (the event list)"
+)
+REPORT_ROLE = Core(CHILD_STREAMS, "Reporting API report rights (audience reports)")
+REPORT_HEADER_ROLE = Enrichment(
+    "audience report (event fields and analytics)",
+    "Reporting API report rights (audience reports)",
+    REPORT_EVENT_COLUMNS,
+)
+TIME_ZONES_ROLE = Enrichment(
+    "reporting time zone list", "Reporting API access on the reporting host"
+)
+EVENT_REFUSED_ASK = "report rights on this event, or on the folder holding it"
+
 _RETURN_CODE = re.compile(rb"<returnCode>\s*(\d+)\s*</returnCode>")
 _DESCRIPTION = re.compile(rb"<description>(.*?)</description>", re.DOTALL)
+
+
+class EventReportRefusedError(PermissionDeniedError):
+    """Return code 10: these credentials may not run a report on this one event."""
+
+    def __init__(self, message: str, *, endpoint: str, event_id: str) -> None:
+        super().__init__(message, endpoint=endpoint)
+        self.event_id = event_id
 
 
 class Session(t.NamedTuple):
@@ -230,6 +267,7 @@ class WebcastsAdapter(PlatformAdapter):
             time_zone=self.time_zone,
             report_url=self.report_url,
             event_list_url=self.api_url + EVENT_LIST_PATH,
+            warn=self.logger.warning,
         )
 
     @classmethod
@@ -258,8 +296,34 @@ class WebcastsAdapter(PlatformAdapter):
             default_headers={"Accept": "application/xml"},
         )
 
-    def check(self) -> None:  # noqa: D102
-        self._call(self.reporting_url + TIME_ZONES_PATH, {})
+    def check(self) -> None:
+        """Log in, and read the reporting host's time zone list (refused: a warning only)."""
+        self.login.current()
+        self.permissions.optional(
+            TIME_ZONES_ROLE, lambda: self._call(self.reporting_url + TIME_ZONES_PATH, {})
+        )
+
+    @override
+    def access_probes(self) -> list[Probe]:
+        """The login and the event list (every stream), and the time zone list.
+
+        Reports are not probed: one costs one of the 1,000 reports an hour (and, for an
+        expired event, its one report per 48 hours), and a refusal is per event (return
+        code 10), which a run reports event by event.
+        """
+        return [
+            Probe(
+                EVENT_LIST_ROLE.streams,
+                EVENT_LIST_ROLE.permission,
+                lambda: self._call(self.api_url + EVENT_LIST_PATH, {}),
+            ),
+            Probe(
+                ("events",),
+                TIME_ZONES_ROLE.permission,
+                lambda: self._call(self.reporting_url + TIME_ZONES_PATH, {}),
+                enrichment=True,
+            ),
+        ]
 
     # -------------------------------------------------------------------- session
 
@@ -276,7 +340,7 @@ class WebcastsAdapter(PlatformAdapter):
         code = _return_code(root)
         if code not in (None, 1):
             endpoint = redaction.redact_url(url)
-            meaning = ERROR_CODES.get(code, "unknown return code")
+            meaning = ERROR_CODES.get(code, "a return code the guide does not list")
             raise RequestFailedError(
                 f"webcasts: {endpoint} answered return code {code}: "
                 f"{meaning} ({_description(response.content)})",
@@ -286,11 +350,17 @@ class WebcastsAdapter(PlatformAdapter):
 
     # --------------------------------------------------------------------- events
 
-    def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:  # noqa: D102
+    def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:
+        """Every listed event within start_date/end_date, expired ones included.
+
+        An expired event is listed every run until its activity has been read (it costs no
+        request: its record comes from the event list); with `webcasts_include_expired` its
+        report is pulled once, as a current event's is whenever its activity moves.
+        """
         url = self.api_url + EVENT_LIST_PATH
-        root = self._call(url, {})
+        root = self.permissions.core(EVENT_LIST_ROLE, lambda: self._call(url, {}))
         wanted = self.settings.event_ids
-        refs: list[EventRef] = []
+        refs: dict[str, EventRef] = {}
         skipped: Counter[str] = Counter()
         for info in root.iter("event_info"):
             listing = {**info.attrib, "title": info.text}
@@ -305,23 +375,23 @@ class WebcastsAdapter(PlatformAdapter):
                 scheduled = n.timestamp(listing.get("sched_start"))
             except ValueError as error:
                 raise PayloadError(url, f"event {event_id}: {error}") from None
-            if expired:
-                since = bookmarks.get(event_id)
-                if not self.include_expired:
-                    skipped["expired (webcasts_include_expired is off)"] += 1
-                    continue
-                if since is not None and (marker is None or marker <= since):
-                    # Pulled once already: expired events allow one report per 48 hours and
-                    # get no new activity, so they are never requested again.
-                    skipped["expired and already pulled"] += 1
-                    continue
             if not self._in_date_range(marker, scheduled):
                 skipped["outside start_date/end_date"] += 1
                 continue
-            refs.append(EventRef(event_id, marker=marker, listing=listing))
+            if expired:
+                since = bookmarks.get(event_id)
+                if since is not None and (marker is None or marker <= since):
+                    # Read already (pulled, or read while current): expired events allow one
+                    # report per 48 hours and get no new activity; their record is loaded.
+                    skipped["expired and already read"] += 1
+                    continue
+                if not self.include_expired:
+                    skipped["expired: listed, report not read (webcasts_include_expired)"] += 1
+            ref = EventRef(event_id, marker=marker, listing=listing)
+            refs[event_id] = _one_listing(url, refs.get(event_id), ref, self.logger.warning)
         for reason, count in skipped.items():
-            self.logger.info("webcasts: %d events skipped: %s", count, reason)
-        return refs
+            self.logger.info("webcasts: %d events %s", count, reason)
+        return list(refs.values())
 
     def _in_date_range(self, marker: datetime | None, scheduled: str | None) -> bool:
         """Whether an event can hold data between start_date and end_date."""
@@ -331,10 +401,43 @@ class WebcastsAdapter(PlatformAdapter):
             return False
         return end is None or planned is None or planned <= end
 
-    def fetch_event(  # noqa: D102
-        self, ref: EventRef, window: Window, wanted: frozenset[str]
-    ) -> EventBundle:
-        del window  # the report is always whole (see the module docstring)
+    def fetch_event(self, ref: EventRef, window: Window, wanted: frozenset[str]) -> EventBundle:
+        """One event: its report, whole (see the module docstring), or its listing alone.
+
+        The listing alone where the report is not to be read (an expired event without
+        `webcasts_include_expired`) or was refused for this event (return code 10). Its
+        bookmark then stays where it was, so the activity is read once it can be.
+        """
+        expired = bool(n.boolean(ref.listing.get("is_expired")))
+        read_through = n.format_timestamp(window.since or window.start)
+        if expired and not self.include_expired:
+            return EventBundle(event=self.mapping.listed_event(ref, read_through))
+        try:
+            bundle = self._fetch_report(ref, wanted)
+        except EventReportRefusedError as refused:
+            if self.settings.strict_permissions:
+                raise PermissionDeniedError(
+                    f"{refused} (strict_permissions is on)", endpoint=refused.endpoint
+                ) from None
+            self.permissions.skip_item(
+                f"activity of event {ref.event_id}",
+                f"report refused (return code 10) at {refused.endpoint}; its registrants, "
+                f"sessions, viewers, answers and questions were not read and are read again "
+                f"next run; ask for {EVENT_REFUSED_ASK}",
+            )
+            return EventBundle(event=self.mapping.listed_event(ref, read_through))
+        if bundle is None:  # the report header was refused: the listing is what there is
+            return EventBundle(event=self.mapping.listed_event(ref, read_through))
+        return bundle
+
+    def _fetch_report(self, ref: EventRef, wanted: frozenset[str]) -> EventBundle | None:
+        """Read the report: core for the wanted child streams, else only the events header."""
+        if wanted & set(CHILD_STREAMS):
+            return self.permissions.core(REPORT_ROLE, lambda: self._read_whole(ref, wanted))
+        return self.permissions.optional(REPORT_HEADER_ROLE, lambda: self._read_whole(ref, wanted))
+
+    def _read_whole(self, ref: EventRef, wanted: frozenset[str]) -> EventBundle:
+        """Request and stream the report; a stream that breaks off is requested again."""
         for attempt in range(1, REPORT_ATTEMPTS + 1):
             bundle = EventBundle(event={})
             try:
@@ -415,10 +518,8 @@ class WebcastsAdapter(PlatformAdapter):
         match = _RETURN_CODE.search(head)
         if match is None:
             response.close()
-            raise PayloadError(
-                endpoint,
-                f"event {event_id}: no returnCode in the first {len(head)} bytes: {_snippet(head)}",
-            )
+            problem = _not_xml(head) or f"no returnCode in the first {len(head)} bytes"
+            raise PayloadError(endpoint, f"event {event_id}: {problem}: {_snippet(head)}")
         code = int(match.group(1))
         if code == 1:
             return
@@ -440,13 +541,14 @@ class WebcastsAdapter(PlatformAdapter):
                 attempt, first=LIMIT_FIRST_WAIT, cap=LIMIT_MAX_WAIT
             )
             raise RetryLater(reason, wait)
-        message = ERROR_CODES.get(code, "unknown return code")
-        error_type = PermissionDeniedError if code == 10 else RequestFailedError
-        raise error_type(
+        message = ERROR_CODES.get(code, "a return code the guide does not list")
+        text = (
             f"webcasts: the report of event {event_id} was refused at {endpoint}: return code "
-            f"{code}, {message} ({description})",
-            endpoint=endpoint,
+            f"{code}, {message} ({description})"
         )
+        if code == 10:
+            raise EventReportRefusedError(text, endpoint=endpoint, event_id=event_id)
+        raise RequestFailedError(text, endpoint=endpoint)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -511,14 +613,50 @@ def _register_secret(value: str) -> None:
 
 
 def _parse_small(url: str, content: bytes) -> ET.Element:
-    """Parse a small XML answer safely, or fail naming the endpoint."""
+    """Parse a small XML answer safely, or fail naming the endpoint and what was wrong."""
     try:
         root: ET.Element = SafeET.fromstring(content, forbid_dtd=True)
     except (ET.ParseError, defusedxml.DefusedXmlException) as error:
-        raise PayloadError(
-            redaction.redact_url(url), f"not the XML expected ({error}): {_snippet(content)}"
-        ) from None
+        problem = _not_xml(content, error) or f"not the XML expected ({error})"
+        raise PayloadError(redaction.redact_url(url), f"{problem}: {_snippet(content)}") from None
     return root
+
+
+def _not_xml(content: bytes, error: Exception | None = None) -> str | None:
+    """An HTML page, or XML declaring a DTD (entity bombs, external entities), in words.
+
+    DTDs are refused before anything expands. *error* is the parser's, if the caller has
+    parsed *content* already; else it is parsed here, safely.
+    """
+    if content.lstrip()[:512].lower().startswith((b"<!doctype html", b"<html")):
+        return "an HTML page instead of the XML answer (a proxy, login or maintenance page?)"
+    if error is None:
+        try:
+            SafeET.fromstring(content, forbid_dtd=True)
+        except defusedxml.DefusedXmlException as refused:
+            error = refused
+        except ET.ParseError:
+            return None
+    if isinstance(error, defusedxml.DefusedXmlException):
+        return f"refused XML: it declares a DTD or entities, never expanded here ({error})"
+    return None
+
+
+def _one_listing(
+    endpoint: str, kept: EventRef | None, ref: EventRef, warn: t.Callable[..., None]
+) -> EventRef:
+    """An event the list shows twice: one entry, the one with the latest activity.
+
+    Two entries would read (and emit) the event twice in one run.
+    """
+    if kept is None:
+        return ref
+    warn(
+        "webcasts: %s lists event %s more than once; keeping the entry with the latest activity",
+        redaction.redact_url(endpoint),
+        ref.event_id,
+    )
+    return max(kept, ref, key=lambda r: r.marker or datetime.min.replace(tzinfo=timezone.utc))
 
 
 def _return_code(root: ET.Element) -> int | None:

@@ -59,6 +59,14 @@ ANALYTICS_FIELDS: n.FieldMap = {
 }
 
 
+# The events columns only a report fills (the event list fills title and cost center too).
+REPORT_EVENT_COLUMNS = (
+    *(c for c, _ in REPORT_DATA_FIELDS.values() if c not in ("title", "cost_center")),
+    *(c for c, _ in ANALYTICS_FIELDS.values()),
+    "attendee_count",
+)
+
+
 # Standard registration questions (`ra` ids); custom ones (`<hash>_<event id>`) go to
 # custom_fields under their question text.
 REGISTRATION_FIELDS: n.FieldMap = {
@@ -122,7 +130,12 @@ VIEWER_SECTIONS = frozenset(
 REPORT_SECTIONS = frozenset({"event_analytics", "registration_questions", "surveys", "viewers"})
 
 
-ENVELOPE_FIELDS = frozenset({"currentTimeZone", "currentDateTime", "report_type"})
+# Children of `convey_api` and `result` the reader handles itself; any other lands in the
+# events record's extra. `report_date_range` only echoes the request (the tap sends none).
+ENVELOPE_HANDLED = frozenset(
+    {"result", "returnCode", "report_data", "filters", "report_date_range"}
+)
+ENVELOPE_PARENTS = frozenset({"convey_api", "result"})
 
 
 def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
@@ -136,6 +149,42 @@ def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
 RecordMaker = t.Callable[..., dict[str, t.Any]]  # PlatformAdapter.record
 
 
+def element_value(element: ET.Element) -> t.Any:
+    """An element as `extra` keeps it, so a new nested element never loses what it holds.
+
+    A leaf without attributes is its trimmed text; anything else an object of its
+    attributes and children (a repeated child becomes a list, its own text `text`).
+    """
+    if not len(element) and not element.attrib:
+        return n.text(element.text)
+    value: dict[str, t.Any] = dict(element.attrib)
+    for child in element:
+        item = element_value(child)
+        if child.tag not in value:
+            value[child.tag] = item
+        elif isinstance(value[child.tag], list):
+            value[child.tag].append(item)
+        else:
+            value[child.tag] = [value[child.tag], item]
+    text = n.text(element.text)
+    if text is not None:
+        value["text"] = text
+    return value
+
+
+def raw_fields(element: ET.Element, skip: frozenset[str] = frozenset()) -> dict[str, t.Any]:
+    """An element's children as a source object for a field map.
+
+    Leaves as sent (the map's converters trim them); nested or attributed children as
+    `element_value`.
+    """
+    return {
+        child.tag: child.text if not len(child) and not child.attrib else element_value(child)
+        for child in element
+        if child.tag not in skip
+    }
+
+
 class ReportMapping:
     """How one account's reports become unified records.
 
@@ -144,9 +193,16 @@ class ReportMapping:
     """
 
     def __init__(
-        self, record: RecordMaker, *, time_zone: str, report_url: str, event_list_url: str
+        self,
+        record: RecordMaker,
+        *,
+        time_zone: str,
+        report_url: str,
+        event_list_url: str,
+        warn: t.Callable[..., None],
     ) -> None:
         self.record = record
+        self.warn = warn  # the adapter's logger.warning
         self.time_zone = time_zone
         self.report_endpoint = redaction.redact_url(report_url)
         self.event_list_endpoint = redaction.redact_url(event_list_url)
@@ -158,6 +214,16 @@ class ReportMapping:
     ) -> None:
         """Parse the report of *ref* from *source* into *bundle*; fail on anything odd."""
         ReportReader(self, ref, bundle, wanted).read(source)
+
+    def listed_event(self, ref: EventRef, read_through: str) -> dict[str, t.Any]:
+        """The events record of an event whose report is not read: the event list entry alone.
+
+        `last_activity_at` (the bookmark) is *read_through*, not the listed activity, so the
+        bookmark never passes activity the tap has not read.
+        """
+        record = self.event_record(ref, {}, {}, {})
+        record["last_activity_at"] = read_through
+        return record
 
     def event_record(
         self,
@@ -209,19 +275,24 @@ class ReportReader:
         self.questions: dict[str, str] = {}  # registration question id -> text
         self.surveys: dict[str, dict[str, t.Any]] = {}  # survey id -> name, type, questions
         self.viewer_count = 0
+        self.registrant_ids: set[str] = set()  # to tell a registrant listed twice
+        self.repeats: Counter[str] = Counter()
+        self.warn = mapping.warn
+        self.report: dict[str, t.Any] | None = None  # report_data's own fields
+        self.analytics: dict[str, t.Any] = {}
+        self.extra: dict[str, t.Any] = {}  # the events record's extra, from the envelope
 
     def read(self, source: t.Any) -> None:
         """Parse the whole report from *source*, filling the bundle; fail on anything odd."""
-        report: dict[str, t.Any] | None = None
-        analytics: dict[str, t.Any] = {}
-        extra: dict[str, t.Any] = {}
         root: ET.Element | None = None
         viewers: ET.Element | None = None
+        path: list[str] = []  # tags of the open elements, outermost first
         try:
             events = SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True)
             for kind, element in events:
                 tag = element.tag
                 if kind == "start":
+                    path.append(tag)
                     if root is None:
                         root = element
                         if tag != "convey_api":
@@ -229,40 +300,47 @@ class ReportReader:
                     elif tag == "viewers":
                         viewers = element
                     continue
+                path.pop()
                 if tag == "viewer":
                     self.viewer(element)
                     if viewers is not None:
                         viewers.remove(element)
-                elif tag == "rq":
-                    self.questions[element.get("id") or ""] = n.text(element.text) or ""
-                elif tag == "survey":
-                    self.survey(element)
-                elif tag == "event_analytics":
-                    analytics = {child.tag: child.text for child in element}
-                elif tag == "filters":
-                    extra["filters"] = {child.tag: n.text(child.text) for child in element}
-                elif tag == "returnCode" and n.text(element.text) != "1":
-                    raise self._error(f"returnCode {n.text(element.text)!r} inside the report")
-                elif tag in ENVELOPE_FIELDS:
-                    extra[tag] = n.text(element.text)
-                elif tag == "report_data":
-                    report = {
-                        child.tag: child.text
-                        for child in element
-                        if child.tag not in REPORT_SECTIONS
-                    }
+                else:
+                    self.element(element, path[-1] if path else None)
         except ET.ParseError as error:
             raise self._error(f"malformed XML ({error})") from None
         except defusedxml.DefusedXmlException as error:
             raise self._error(f"refused XML ({error})") from None
+        report = self.report
         if report is None:
             raise self._error("no report_data in the report")
         reported_id = n.identifier(report.get("eventid"))
         if reported_id != self.event_id:
             raise self._error(f"the report is for event {reported_id!r}")
-        extra["registration_questions"] = self.questions
-        extra["surveys"] = list(self.surveys.values())
-        self.bundle.event = self.mapping.event_record(self.ref, report, analytics, extra)
+        extra = {
+            **self.extra,
+            "registration_questions": self.questions,
+            "surveys": list(self.surveys.values()),
+        }
+        self.bundle.event = self.mapping.event_record(self.ref, report, self.analytics, extra)
+
+    def element(self, element: ET.Element, parent: str | None) -> None:
+        """Keep what a complete element of the report's head says (viewers aside)."""
+        tag = element.tag
+        if tag == "rq":
+            self.questions[element.get("id") or ""] = n.text(element.text) or ""
+        elif tag == "survey":
+            self.survey(element)
+        elif tag == "event_analytics":
+            self.analytics = raw_fields(element)
+        elif tag == "filters":
+            self.extra["filters"] = {child.tag: n.text(child.text) for child in element}
+        elif tag == "returnCode" and n.text(element.text) != "1":
+            raise self._error(f"returnCode {n.text(element.text)!r} inside the report")
+        elif tag == "report_data":
+            self.report = raw_fields(element, skip=REPORT_SECTIONS)
+        elif parent in ENVELOPE_PARENTS and tag not in ENVELOPE_HANDLED:
+            self.extra[tag] = element_value(element)  # currentTimeZone, report_type, new ones
 
     def _error(self, problem: str) -> PayloadError:
         return PayloadError(self.endpoint, f"report of event {self.event_id}: {problem}")
@@ -271,6 +349,7 @@ class ReportReader:
         """Remember a survey and its questions, for the responses that refer to them."""
         survey_id = element.get("id") or ""
         self.surveys[survey_id] = {
+            **{k: v for k, v in element.attrib.items() if k not in ("id", "name", "type")},
             "id": survey_id,
             "name": n.text(element.get("name")),
             "type": n.text(element.get("type")),
@@ -288,8 +367,10 @@ class ReportReader:
         try:
             registered_at = self.local_time(node.findtext("registration_date"))
             sessions = [
-                n.apply_field_map({c.tag: c.text for c in s}, self.mapping.session_fields)
-                for s in node.iterfind("sessions/session")
+                n.apply_field_map(
+                    {**session.attrib, **raw_fields(session)}, self.mapping.session_fields
+                )
+                for session in node.iterfind("sessions/session")
             ]
         except ValueError as error:
             raise self._error(f"viewer {self.viewer_count} ({email}): {error}") from None
@@ -298,13 +379,35 @@ class ReportReader:
         else:  # no email question answered: the registration itself is the key
             ordered = sorted((k, v or "") for k, v in answers.items())
             registrant_id = n.stable_id("registrant", self.event_id, registered_at, ordered)
+        repeat = self._repeat(registrant_id, email)
+        if repeat:  # the same person listed again: kept whole, under an id of its own
+            registrant_id = n.stable_id(registrant_id, repeat)
         base = {"registrant_id": registrant_id, "email": email}
-        self._registrant(node, base, answers, registered_at, bool(sessions))
+        self._registrant(node, base, answers, registered_at, bool(sessions), repeat=repeat)
         self._sessions(base, sessions)
         questions = self._questions(node, base)
         responses = self._responses(node, base)
         if sessions:
             self._viewer_totals(base, sessions, questions, responses)
+
+    def _repeat(self, registrant_id: str, email: str | None) -> int:
+        """0 for a registrant's first `viewer` in this report; 1, 2 ... for repeats.
+
+        A report should list each registration once; one listed twice would otherwise give
+        two different records the same key in one run.
+        """
+        if registrant_id not in self.registrant_ids:
+            self.registrant_ids.add(registrant_id)
+            return 0
+        self.repeats[registrant_id] += 1
+        if sum(self.repeats.values()) == 1:
+            self.warn(
+                "webcasts: the report of event %s lists registrant %s more than once; "
+                "each listing is kept under its own registrant_id (extra.repeated_listing)",
+                self.event_id,
+                email or "(no email)",
+            )
+        return self.repeats[registrant_id]
 
     def _add(self, stream: str, record: dict[str, t.Any]) -> None:
         if stream in self.wanted:
@@ -317,6 +420,8 @@ class ReportReader:
         answers: dict[str, str | None],
         registered_at: str | None,
         attended: bool,
+        *,
+        repeat: int,
     ) -> None:
         standard = {
             k: v
@@ -327,9 +432,12 @@ class ReportReader:
             self.questions.get(k) or k: n.text(v) for k, v in answers.items() if k not in standard
         }
         columns, extra = n.apply_field_map(standard, REGISTRATION_FIELDS)
+        extra.update(node.attrib)
         for child in node:
             if child.tag not in VIEWER_SECTIONS:
-                extra[child.tag] = n.text(child.text)
+                extra[child.tag] = element_value(child)
+        if repeat:
+            extra["repeated_listing"] = repeat
         record = self.record(
             self.event_id,
             **{**base, **columns},
@@ -361,7 +469,7 @@ class ReportReader:
             text = n.text(question.text)
             seen[text] += 1
             count += 1
-            extra = {c.tag: n.text(c.text) for c in question if c.tag != "answer"}
+            extra = {c.tag: element_value(c) for c in question if c.tag != "answer"}
             extra.update(question.attrib)
             record = self.record(
                 self.event_id,
@@ -428,7 +536,7 @@ class ReportReader:
         totals = viewer_totals(
             Viewing(
                 kind=columns.get("session_type") or "other",
-                seconds=columns.get("duration_seconds") or 0,
+                seconds=columns.get("duration_seconds"),  # not sent: unknown, not 0
                 started_at=columns.get("started_at"),
                 ended_at=columns.get("ended_at"),
             )

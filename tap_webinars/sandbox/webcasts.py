@@ -12,8 +12,11 @@ hours, or `session_ttl_seconds` / `session_max_requests`) and then answer 11; on
 time (a concurrent request answers 60, "not available at this time"); 1,000 reports an hour
 (62); expired events only through a separate request (`expired=on`, this project's unverified
 reading), one at a time, 50 an hour, and one report per expired event per 48 hours (61);
-10 for an unknown event, 70 for insecure input, 71 for a bad version, 72 for bad parameters,
-74 for an unknown reporting resource. API errors come with HTTP 200, as the platform sends them.
+10 for an unknown event (or one listed in the `refused_events` option: no report rights on it),
+70 for insecure input, 71 for a bad version, 72 for bad parameters, 74 for an unknown reporting
+resource. API errors come with HTTP 200, as the platform sends them. The `drift` option switches
+on field-level drift (sandbox/webcasts_drift.py): new, empty and whitespace-only fields, spaced
+numbers, new timestamp formats, a duplicated event or viewer.
 
 Data: the guide's own six-viewer sample (event 123456) plus generated events. A generated
 event's viewers are produced one at a time from the seed, never held in memory, so a report of
@@ -39,6 +42,7 @@ from random import Random
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tap_webinars.sandbox import webcasts_drift
 from tap_webinars.sandbox.core import (
     CITIES,
     COMPANIES,
@@ -246,6 +250,8 @@ class WebcastsSimulator(PlatformSimulator):
         self.malform_next: deque[str] = deque()
         self.report_log: list[dict[str, t.Any]] = []  # every report request and its code
         self.stream_delay = 0.0
+        self.drift: frozenset[str] = frozenset()  # webcasts_drift kinds switched on
+        self.refused_events: set[str] = set()  # reports answer 10 (no report rights on them)
         self._flight_lock = threading.Lock()
         self._load_sample()
         self._generate(size)
@@ -480,10 +486,11 @@ class WebcastsSimulator(PlatformSimulator):
             }
             rendered = " ".join(f"{k}={quoteattr(v)}" for k, v in attributes.items())
             rows.append(f"<event_info {rendered}>{escape(event.title)}</event_info>\n")
-        return Response.xml(
+        xml = (
             _envelope_head("GMT", 1) + "<event_list>\n" + "".join(rows) + "</event_list>\n"
             "</result>\n</convey_api>\n"
         )
+        return Response.xml(webcasts_drift.event_list(xml, self.drift))
 
     def _report(self, request: Request) -> tuple[int, Response]:
         """Answer a report request: its return code, and the (streamed) response."""
@@ -497,7 +504,7 @@ class WebcastsSimulator(PlatformSimulator):
         except ValueError:
             return 72, _failure(72, form)
         event = self.events.get(request.arg("ei") or "")
-        if event is None:
+        if event is None or event.event_id in self.refused_events:
             return 10, _failure(10, form)
         kind = "expired" if options["expired"] else "standard"
         if event.expired != options["expired"]:
@@ -522,6 +529,8 @@ class WebcastsSimulator(PlatformSimulator):
         malform = self.malform_next.popleft() if self.malform_next else None
         renderer = {"xml": self._xml_report, "json": self._json_report, "csv": self._csv_report}
         chunks = renderer[form](event, list(event.fixed), options)
+        if self.drift and form == "xml":
+            chunks = webcasts_drift.report(chunks, self.drift)
         if malform not in (None, "dropped"):
             chunks = _malformed(chunks, str(malform))
         wire = _chunked(chunks) if malform != "dropped" else _dropped(_chunked(chunks))
@@ -799,6 +808,10 @@ class WebcastsSimulator(PlatformSimulator):
             self.expired_cooldown = float(options["expired_event_cooldown_seconds"])
         if "stream_delay_ms" in options:
             self.stream_delay = float(options["stream_delay_ms"]) / 1000
+        if "refused_events" in options:
+            self.refused_events = {str(i) for i in options["refused_events"] or ()}
+        if "drift" in options:
+            self.drift = webcasts_drift.check(options["drift"] or ())
 
     def admin(self, action: str, payload: dict[str, t.Any]) -> t.Any:  # noqa: D102
         if action == "bump_event":
