@@ -11,6 +11,7 @@ with a `check` callback that raises `RetryLater` or `Reauthenticate`.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import typing as t
@@ -134,6 +135,19 @@ class Pacer:
         return max(0.0, min(wait, cap))
 
 
+_ID_SEGMENT = re.compile(r"^(?:\d+|[0-9a-fA-F-]{16,}|[0-9A-Z]{20,})$")
+
+
+def endpoint_template(url: str) -> str:
+    """The endpoint of *url* for counting: its path, with id segments as `{id}`.
+
+    `/v2/client/22950/event/4100177/attendee` and `.../event/4100236/attendee` are one
+    endpoint, so the summary says how many requests each kind of read took.
+    """
+    path = urlsplit(url).path
+    return "/".join("{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/"))
+
+
 class HttpStats:
     """What a run's requests did, for the end-of-run summary: counts per endpoint and waits."""
 
@@ -251,7 +265,7 @@ class HttpClient:
 
     def _send(self, method: str, url: str, **kwargs: t.Any) -> requests.Response:
         started = time.monotonic()
-        self.stats.count(redact_url(urlsplit(url)._replace(query="").geturl()))
+        self.stats.count(endpoint_template(url))
         response = self._session().request(method, url, timeout=self.timeout, **kwargs)
         LOGGER.debug(
             "%s %s -> %s in %.2fs",
