@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 import typing as t
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -69,6 +70,7 @@ PAGE_PARAM, SIZE_PARAM = "pageOffset", "itemsPerPage"  # pageOffset counts pages
 PAGE_SIZE = 100  # the documented default of itemsPerPage
 # The API's dates are days in Pacific time ("All dates and times are in Pacific Time"); a day
 # of margin on either side covers any doubt about the zone a query day is read in.
+T = t.TypeVar("T")
 PACIFIC_ZONE = "America/Los_Angeles"
 PACIFIC = ZoneInfo(PACIFIC_ZONE)
 DAY_MARGIN = timedelta(days=1)
@@ -323,6 +325,9 @@ class On24Adapter(PlatformAdapter):
         self.client_id = str(self.settings.get("on24_client_id")).strip()
         self.base_url = f"{host}/v2/client/{self.client_id}"
         self.api = JsonApi(self.http, self.base_url)
+        # Enrichments by name: True granted, False refused (not asked again this run).
+        self._granted: dict[str, bool] = {}
+        self._granting = threading.Lock()
 
     @classmethod
     def default_account_id(cls, config: t.Mapping[str, t.Any]) -> str:
@@ -370,6 +375,20 @@ class On24Adapter(PlatformAdapter):
             Probe(("survey_responses",), POLLS_ROLE.permission, probes.of(POLLS_PATH), True),
         ]
 
+    def enrich(self, role: Enrichment, read: t.Callable[[], T]) -> T | None:
+        """Run an enrichment read; refused once, it is not asked for again this run.
+
+        Permissions belong to the token, not the event: the first read of each enrichment
+        is made alone, so a refusal costs one request and one warning, not one per event.
+        """
+        if role.what not in self._granted:
+            with self._granting:
+                if role.what not in self._granted:
+                    result = self.permissions.optional(role, read)
+                    self._granted[role.what] = result is not None
+                    return result
+        return self.permissions.optional(role, read) if self._granted[role.what] else None
+
     # ------------------------------------------------------------------ the listing
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:
@@ -399,7 +418,7 @@ class On24Adapter(PlatformAdapter):
         refs: list[EventRef] = []
         refused: list[str] = []
         for event_id in event_ids:
-            found = self.permissions.optional(DETAIL_ROLE, functools.partial(self._event, event_id))
+            found = self.enrich(DETAIL_ROLE, functools.partial(self._event, event_id))
             if found is None:
                 refused.append(event_id)
             else:
@@ -468,7 +487,7 @@ class On24Adapter(PlatformAdapter):
                     reader.read(attendee, bundle)
                 return True
 
-            reader.attendance_known = bool(self.permissions.optional(ATTENDANCE_ROLE, attendance))
+            reader.attendance_known = bool(self.enrich(ATTENDANCE_ROLE, attendance))
         if "registrants" in wanted:
             listed: set[str] = set()
             attended = reader.attended if reader.attendance_known else None
@@ -477,8 +496,7 @@ class On24Adapter(PlatformAdapter):
             ):
                 record = self.registrant_record(event_id, registrant, attended)
                 listed.add(record["registrant_id"])
-                if record["email"]:  # forgotten users have none
-                    reader.known_emails.setdefault(record["email"].lower(), record["registrant_id"])
+                reader.know_registrant(registrant, record)
                 bundle.add("registrants", record)
             for record in reader.unlisted_registrants(listed):
                 bundle.add("registrants", record)
@@ -654,6 +672,7 @@ class AttendeeReader:
         # What a registrants record needs of each attendee, should the registrant list lack it.
         self._people: dict[str, tuple[t.Any, t.Any, t.Any]] = {}
         self._external_ids: dict[str, str | None] = {}
+        self._registrant_external_ids: dict[str, str | None] = {}  # where attendees have none
         self._surveys: SurveyCatalog | None = None
         self._polls: dict[str, dict[str, t.Any]] | None = None
 
@@ -675,10 +694,7 @@ class AttendeeReader:
         email = columns.get("email")
         if email:
             self.known_emails[email.lower()] = registrant_id
-        external = n.text(attendee.get("exteventusercd"))
-        if external:  # a fallback key for sessions, used only while it is unambiguous
-            clash = self._external_ids.get(external, registrant_id) != registrant_id
-            self._external_ids[external] = None if clash else registrant_id
+        _note_external(self._external_ids, attendee, registrant_id)
         if "viewers" in self.wanted:
             bundle.add(
                 "viewers",
@@ -830,9 +846,7 @@ class AttendeeReader:
             path = SURVEYS_PATH.format(event_id=self.event_id)
             endpoint = self.adapter.api.url(path)
             self._surveys = SurveyCatalog()
-            body = self.adapter.permissions.optional(
-                SURVEYS_ROLE, lambda: self.adapter.api.get(path)
-            )
+            body = self.adapter.enrich(SURVEYS_ROLE, lambda: self.adapter.api.get(path))
             for survey in _list(endpoint, body or {}, "surveys"):
                 survey_id = n.identifier(survey.get("surveyid"))
                 if survey_id is not None:
@@ -847,7 +861,7 @@ class AttendeeReader:
         """The catalog entry of a poll (its type); read once per event."""
         if self._polls is None:
             path = POLLS_PATH.format(event_id=self.event_id)
-            body = self.adapter.permissions.optional(POLLS_ROLE, lambda: self.adapter.api.get(path))
+            body = self.adapter.enrich(POLLS_ROLE, lambda: self.adapter.api.get(path))
             polls = _list(self.adapter.api.url(path), body or {}, "polls")
             self._polls = {str(n.identifier(p.get("pollid"))): p for p in polls}
         return self._polls.get(poll_id or "", {})
@@ -858,7 +872,27 @@ class AttendeeReader:
         if email and email.lower() in self.known_emails:
             return self.known_emails[email.lower()]
         external = n.text(session.get("exteventusercd"))
-        return self._external_ids.get(external) if external else None
+        if not external:
+            return None
+        if external in self._external_ids:
+            return self._external_ids[external]
+        return self._registrant_external_ids.get(external)
+
+    def know_registrant(
+        self, registrant: t.Mapping[str, t.Any], record: t.Mapping[str, t.Any]
+    ) -> None:
+        """Remember how sessions may name a listed registrant (attendees' keys come first)."""
+        if record["email"]:  # forgotten users have none
+            self.known_emails.setdefault(record["email"].lower(), record["registrant_id"])
+        _note_external(self._registrant_external_ids, registrant, record["registrant_id"])
+
+
+def _note_external(known: dict[str, str | None], person: t.Mapping[str, t.Any], key: str) -> None:
+    """An external id is a fallback key for sessions, used only while it is unambiguous."""
+    external = n.text(person.get("exteventusercd"))
+    if external:
+        clash = known.get(external, key) != key
+        known[external] = None if clash else key
 
 
 @dataclass
