@@ -656,9 +656,10 @@ class SurveyCatalog:
 class AttendeeReader:
     """Turns each attendee of one event into its viewer, answers and questions as it is read.
 
-    Attendees stream through page by page; what later reads need (who attended, whose email is
-    whose) is kept as ids only. The survey and poll catalogs, which add question types, are
-    read once, at the first answer that needs them.
+    Attendees come one at a time (from a verified read of their listing, spooled to disk when
+    large); what later reads need (who attended, whose email is whose) is kept as ids only.
+    The survey and poll catalogs, which add question types, are read once, at the first
+    answer that needs them.
     """
 
     def __init__(self, adapter: On24Adapter, event_id: str, wanted: frozenset[str]) -> None:
