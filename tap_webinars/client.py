@@ -152,6 +152,7 @@ class OffsetTotalPaginator(PageNumberPaginator):
         self.seen = 0
         self.total: int | None = None
         self.short_by = 0
+        self.repeated_page: int | None = None  # set when a page repeats its predecessor
         self._previous_first: t.Any = None
 
     def params(self) -> dict[str, t.Any]:
@@ -173,6 +174,7 @@ class OffsetTotalPaginator(PageNumberPaginator):
         if not isinstance(items, list):
             raise PayloadError(endpoint, f"expected a '{self.items_key}' list")
         if items and self.current_value > 0 and items[0] == self._previous_first:
+            self.repeated_page = self.current_value
             raise PayloadError(
                 endpoint,
                 f"page {self.current_value} repeats page {self.current_value - 1}: "

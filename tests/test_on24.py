@@ -678,12 +678,14 @@ def test_injected_faults_end_in_complete_output(sandbox: SandboxProcess) -> None
 
 
 def test_other_403_is_a_permission_error_naming_the_endpoint(sandbox: SandboxProcess) -> None:
+    """With strict permissions; without, the stream is skipped (test_on24_real_accounts)."""
     sandbox.configure(on24={"forbidden": ["attendeesession"]})
-    run = run_tap(on24_config(sandbox, event_ids=[EXAMPLE_EVENT]))
+    run = run_tap(on24_config(sandbox, event_ids=[EXAMPLE_EVENT], strict_permissions=True))
     assert run.returncode != 0
     last_line = run.stderr.strip().splitlines()[-1]
-    assert "access denied (HTTP 403)" in last_line
+    assert "access refused (HTTP 403)" in last_line
     assert f"/event/{EXAMPLE_EVENT}/attendeesession" in last_line
+    assert "AnalyticsEventLevel.AttendeeViewingSessions" in last_line
     assert "Traceback" not in run.stderr
     tries = [e for e in sandbox.requests("on24") if e["path"].endswith("/attendeesession")]
     assert len(tries) == 1  # a permission error is not retried

@@ -20,10 +20,24 @@ Per changed event: registrants and attendees in full (status and totals need all
 viewing sessions since the event's bookmark minus the lookback (sessions never change once
 over), and the survey / poll catalogs only when answers need their question types. One attendee
 read feeds viewers, survey_responses and questions.
+
+Permissions: an API token may be refused single analytics operations (403 "You do not have
+permission", never the rate-limit text). Each read's role is stated below as data, named by
+the OpenAPI file's operation id. A 404 means "the event doesn't exist" for the listing, the
+event, its registrants, attendees and sessions (not a permission); for the poll and survey
+catalogs, read after the same event's attendees answered, it means the account lacks them.
+
+Offset paging is not a snapshot: a registration or deletion between two page reads shifts
+the rows. A listing is used only when one read of all its pages saw one total, no row twice
+and as many rows as that total; otherwise it is read again (up to three times), then the run
+fails naming it. Nothing from an inconsistent read is emitted, so no bookmark passes it.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import threading
 import typing as t
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,17 +48,21 @@ from singer_sdk import typing as th
 
 from tap_webinars import normalize as n
 from tap_webinars.client import JsonApi, OffsetTotalPaginator
-from tap_webinars.errors import PayloadError, RequestFailedError
+from tap_webinars.errors import PayloadError, RequestFailedError, TapWebinarsError
 from tap_webinars.http import HttpPolicy
+from tap_webinars.permissions import Core, Enrichment, is_refusal
 from tap_webinars.platforms.base import (
+    CHILD_STREAMS,
     EventBundle,
     EventRef,
     PlatformAdapter,
+    Probe,
     Viewing,
     Window,
     map_fields,
     viewer_totals,
 )
+from tap_webinars.records import RecordSpool
 
 REGION_HOSTS = {"na": "https://api.on24.com", "eu": "https://api.eu.on24.com"}
 MAX_RANGE_MONTHS = 6  # overview: "the data can only be pulled 6 months at a time"
@@ -52,10 +70,13 @@ PAGE_PARAM, SIZE_PARAM = "pageOffset", "itemsPerPage"  # pageOffset counts pages
 PAGE_SIZE = 100  # the documented default of itemsPerPage
 # The API's dates are days in Pacific time ("All dates and times are in Pacific Time"); a day
 # of margin on either side covers any doubt about the zone a query day is read in.
-PACIFIC = ZoneInfo("America/Los_Angeles")
+T = t.TypeVar("T")
+PACIFIC_ZONE = "America/Los_Angeles"
+PACIFIC = ZoneInfo(PACIFIC_ZONE)
 DAY_MARGIN = timedelta(days=1)
 RATE_LIMIT_TEXT = "maximum number of calls"
 MAX_PAGES = 100_000  # a guard against an envelope whose total never comes
+MAX_READS = 3  # reads of one listing before its changing under the pager is an error
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,7 @@ class Collection:
     path: str  # under /v2/client/{clientId}
     items: str
     total: str
+    key: str  # what tells two items apart, to notice rows seen twice
 
     def pages(self) -> OffsetTotalPaginator:
         """A walk of its pages, from offset 0 until the items seen reach the total."""
@@ -78,17 +100,62 @@ class Collection:
         )
 
 
-EVENTS = Collection("/event", "events", "totalevents")
-REGISTRANTS = Collection("/event/{event_id}/registrant", "registrants", "totalregistrants")
-ATTENDEES = Collection("/event/{event_id}/attendee", "attendees", "totalattendees")
+EVENTS = Collection("/event", "events", "totalevents", "eventid")
+REGISTRANTS = Collection(
+    "/event/{event_id}/registrant", "registrants", "totalregistrants", "eventuserid"
+)
+ATTENDEES = Collection("/event/{event_id}/attendee", "attendees", "totalattendees", "eventuserid")
 SESSIONS = Collection(
-    "/event/{event_id}/attendeesession", "attendeesession", "totalattendeesessions"
+    "/event/{event_id}/attendeesession", "attendeesession", "totalattendeesessions", "id"
 )
 EVENT_PATH = "/event/{event_id}"
 SURVEYS_PATH = "/event/{event_id}/survey"
 POLLS_PATH = "/event/{event_id}/poll"
 # Deleted and forgotten users are returned only when asked for; the tap keeps them.
 EVERY_USER = {"userStatus": "any"}
+
+# What each read is for, and the analytics operation (on24-openapi.json) a token needs for it.
+ATTENDEE_STREAMS = ("viewers", "survey_responses", "questions")
+LISTING_ROLE = Core(("events", *CHILD_STREAMS), "AnalyticsClientLevel.Events (GET /event)")
+REGISTRANTS_ROLE = Core(
+    ("registrants",), "AnalyticsEventLevel.Registrants (GET /event/{eventId}/registrant)"
+)
+ATTENDEES_ROLE = Core(
+    ATTENDEE_STREAMS, "AnalyticsEventLevel.Attendees (GET /event/{eventId}/attendee)"
+)
+SESSIONS_ROLE = Core(
+    ("registrant_sessions",),
+    "AnalyticsEventLevel.AttendeeViewingSessions (GET /event/{eventId}/attendeesession)",
+)
+# Without the attendee streams, attendees only tell registrants who attended.
+ATTENDANCE_ROLE = Enrichment(
+    "attendee list",
+    ATTENDEES_ROLE.permission,
+    ("registrants.attended", "registrants.status of active registrants"),
+    refused_statuses=frozenset({403}),
+)
+SURVEYS_ROLE = Enrichment(
+    "survey catalog",
+    "AnalyticsEventLevel.Surveys (GET /event/{eventId}/survey)",
+    ("survey_responses.survey_name", "survey_responses.question_type of surveys"),
+)
+POLLS_ROLE = Enrichment(
+    "poll catalog",
+    "AnalyticsEventLevel.Polls (GET /event/{eventId}/poll)",
+    ("survey_responses.question_type of polls",),
+)
+# Read only for configured event_ids; refused, the events come from the listing instead.
+DETAIL_ROLE = Enrichment(
+    "event details",
+    "AnalyticsEventLevel.MetadataAndUsage (GET /event/{eventId})",
+    ("the events' detail-only fields in extra (the listing is read instead)",),
+    refused_statuses=frozenset({403}),
+)
+
+
+def _time(value: t.Any) -> str | None:
+    """ON24 writes Pacific time; a timestamp without an offset is read in it."""
+    return n.timestamp(value, tz=PACIFIC_ZONE)
 
 
 def _answer_list(value: t.Any) -> list[str] | None:
@@ -106,14 +173,14 @@ EVENT_FIELDS: n.FieldMap = {
     "promotionalsummary": ("description", n.text),
     "eventtype": ("event_type", n.text),
     "displaytimezonecd": ("time_zone", n.text),
-    "goodafter": ("scheduled_start_at", n.timestamp),
-    "livestart": ("live_start_at", n.timestamp),
-    "liveend": ("live_end_at", n.timestamp),
-    "archivestart": ("on_demand_start_at", n.timestamp),
-    "archiveend": ("on_demand_end_at", n.timestamp),
-    "createtimestamp": ("created_at", n.timestamp),
-    "lastmodified": ("updated_at", n.timestamp),
-    "lastupdated": ("last_activity_at", n.timestamp),
+    "goodafter": ("scheduled_start_at", _time),
+    "livestart": ("live_start_at", _time),
+    "liveend": ("live_end_at", _time),
+    "archivestart": ("on_demand_start_at", _time),
+    "archiveend": ("on_demand_end_at", _time),
+    "createtimestamp": ("created_at", _time),
+    "lastmodified": ("updated_at", _time),
+    "lastupdated": ("last_activity_at", _time),
     "iseliteexpired": ("is_expired", n.boolean),
     "audienceurl": ("registration_url", n.text),
     "category": ("category", n.text),
@@ -150,8 +217,8 @@ REGISTRANT_FIELDS: n.FieldMap = {
     "utmcampaign": ("utm_campaign", n.text),
     "utmterm": ("utm_term", n.text),
     "utmcontent": ("utm_content", n.text),
-    "createtimestamp": ("registered_at", n.timestamp),
-    "lastactivity": ("updated_at", n.timestamp),
+    "createtimestamp": ("registered_at", _time),
+    "lastactivity": ("updated_at", _time),
 }
 CUSTOM_FIELDS = tuple(f"std{i}" for i in range(1, 11))
 # Act-On: live and archive duration, engagement score, poll / question / survey counts,
@@ -178,11 +245,11 @@ VIEWING_ACTIVITY = {
 ATTENDEE_CHILDREN = ("questions", "polls", "surveys")
 QUESTION_FIELDS: n.FieldMap = {
     "questionid": ("question_id", n.identifier),
-    "createtimestamp": ("asked_at", n.timestamp),
+    "createtimestamp": ("asked_at", _time),
     "content": ("question", n.text),
 }
 PRESENTER_ANSWER_FIELDS: n.FieldMap = {
-    "createtimestamp": ("answered_at", n.timestamp),
+    "createtimestamp": ("answered_at", _time),
     "content": ("answer", n.text),
 }
 SURVEY_ANSWER_FIELDS: n.FieldMap = {
@@ -195,14 +262,14 @@ POLL_ANSWER_FIELDS: n.FieldMap = {
     "pollquestionid": ("question_id", n.identifier),
     "pollquestion": ("question", n.text),
     "pollanswers": ("answers", _answer_list),
-    "pollsubmittedtimestamp": ("submitted_at", n.timestamp),
+    "pollsubmittedtimestamp": ("submitted_at", _time),
 }
 SESSION_FIELDS: n.FieldMap = {
     "id": ("session_id", n.identifier),
     "email": ("email", n.text),
     "duration": ("duration_seconds", n.seconds_from_clock),
-    "starttime": ("started_at", n.timestamp),
-    "endtime": ("ended_at", n.timestamp),
+    "starttime": ("started_at", _time),
+    "endtime": ("ended_at", _time),
     "mediastream": ("media", n.text),
     "os": ("os", n.text),
     "browser": ("browser", n.text),
@@ -258,6 +325,9 @@ class On24Adapter(PlatformAdapter):
         self.client_id = str(self.settings.get("on24_client_id")).strip()
         self.base_url = f"{host}/v2/client/{self.client_id}"
         self.api = JsonApi(self.http, self.base_url)
+        # Enrichments by name: True granted, False refused (not asked again this run).
+        self._granted: dict[str, bool] = {}
+        self._granting = threading.Lock()
 
     @classmethod
     def default_account_id(cls, config: t.Mapping[str, t.Any]) -> str:
@@ -292,44 +362,93 @@ class On24Adapter(PlatformAdapter):
             },
         )
 
+    def access_probes(self) -> list[Probe]:
+        """One read of one item per analytics operation the tap uses, on the latest event."""
+        probes = AccessProbes(self)
+        return [
+            Probe(LISTING_ROLE.streams, LISTING_ROLE.permission, self.check),
+            Probe(REGISTRANTS_ROLE.streams, REGISTRANTS_ROLE.permission, probes.of(REGISTRANTS)),
+            Probe(ATTENDEES_ROLE.streams, ATTENDEES_ROLE.permission, probes.of(ATTENDEES)),
+            Probe(("registrants",), ATTENDANCE_ROLE.permission, probes.of(ATTENDEES), True),
+            Probe(SESSIONS_ROLE.streams, SESSIONS_ROLE.permission, probes.of(SESSIONS)),
+            Probe(("survey_responses",), SURVEYS_ROLE.permission, probes.of(SURVEYS_PATH), True),
+            Probe(("survey_responses",), POLLS_ROLE.permission, probes.of(POLLS_PATH), True),
+        ]
+
+    def enrich(self, role: Enrichment, read: t.Callable[[], T]) -> T | None:
+        """Run an enrichment read; refused once, it is not asked for again this run.
+
+        Permissions belong to the token, not the event: the first read of each enrichment
+        is made alone, so a refusal costs one request and one warning, not one per event.
+        """
+        if role.what not in self._granted:
+            with self._granting:
+                if role.what not in self._granted:
+                    result = self.permissions.optional(role, read)
+                    self._granted[role.what] = result is not None
+                    return result
+        return self.permissions.optional(role, read) if self._granted[role.what] else None
+
     # ------------------------------------------------------------------ the listing
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:
         """Events with activity since `start_date` (first run) or the latest bookmark."""
-        if self.settings.event_ids is not None:
-            refs = (self._event_by_id(e) for e in sorted(self.settings.event_ids))
-            return [ref for ref in refs if ref is not None]
         now = n.utc_now()
+        end = min(self.settings.end_date or now, now)
+        if self.settings.event_ids is not None:
+            return self._events_by_id(sorted(self.settings.event_ids), end)
         start = self.settings.start_date
         if bookmarks:
             start = max(start, max(bookmarks.values()) - self.settings.lookback)
-        end = min(self.settings.end_date or now, now)
+        return list(self._listing(start, end).values())
+
+    def _listing(self, start: datetime, end: datetime) -> dict[str, EventRef]:
         listed: dict[str, EventRef] = {}
         for first, last in date_windows(
             _pacific_day(start) - DAY_MARGIN, _pacific_day(end) + DAY_MARGIN
         ):
             params = {"dateFilterMode": "updated", "startDate": str(first), "endDate": str(last)}
-            for event in self.items(EVENTS, params):
+            for event in self.items(EVENTS, params, LISTING_ROLE):
                 ref = self._ref(event)
                 listed[ref.event_id] = ref  # activity during the walk: the later window wins
-        return list(listed.values())
+        return listed
 
-    def _event_by_id(self, event_id: str) -> EventRef | None:
+    def _events_by_id(self, event_ids: list[str], end: datetime) -> list[EventRef]:
+        """Each event read by id; where that read is refused, found in the listing instead."""
+        refs: list[EventRef] = []
+        refused: list[str] = []
+        for event_id in event_ids:
+            found = self.enrich(DETAIL_ROLE, functools.partial(self._event, event_id))
+            if found is None:
+                refused.append(event_id)
+            else:
+                refs.extend(found)
+        if refused:
+            listed = self._listing(self.settings.start_date, end)
+            for event_id in refused:
+                if event_id in listed:
+                    refs.append(listed[event_id])
+                else:
+                    self.logger.warning("on24: event %s is not listed; skipping it", event_id)
+        return refs
+
+    def _event(self, event_id: str) -> list[EventRef]:
+        """The event read by id: one ref, or none when it does not exist (404)."""
         try:
             event = self.api.get(EVENT_PATH.format(event_id=event_id))
         except RequestFailedError as error:
             if error.status != 404:
                 raise
             self.logger.warning("on24: event %s does not exist; skipping it", event_id)
-            return None
-        return self._ref(event)
+            return []
+        return [self._ref(event)]
 
     def _ref(self, event: dict[str, t.Any]) -> EventRef:
         endpoint = self.base_url + EVENTS.path
         if n.identifier(event.get("eventid")) is None:
             raise PayloadError(endpoint, "an event has no 'eventid'")
         try:
-            marker = n.timestamp(event.get("lastupdated"))
+            marker = _time(event.get("lastupdated"))
         except ValueError as error:
             raise PayloadError(
                 endpoint, f"event {event['eventid']}: lastupdated: {error}"
@@ -346,43 +465,106 @@ class On24Adapter(PlatformAdapter):
         self, ref: EventRef, window: Window, wanted: frozenset[str]
     ) -> EventBundle:
         bundle = EventBundle(event=self.event_record(ref.listing))
-        if not wanted:
-            return bundle
-        event_id = ref.event_id
+        if wanted:
+            try:
+                self._read_event(ref.event_id, window, wanted, bundle)
+            except BaseException:
+                bundle.close()  # the engine reads the event again, or the run stops
+                raise
+        return bundle
+
+    def _read_event(
+        self, event_id: str, window: Window, wanted: frozenset[str], bundle: EventBundle
+    ) -> None:
         reader = AttendeeReader(self, event_id, wanted)
-        for attendee in self.items(ATTENDEES, EVERY_USER, event_id=event_id):
-            reader.read(attendee, bundle)
+        if wanted & set(ATTENDEE_STREAMS):
+            for attendee in self.items(ATTENDEES, EVERY_USER, ATTENDEES_ROLE, event_id=event_id):
+                reader.read(attendee, bundle)
+        else:  # registrants' attendance and sessions' viewers still come from attendees
+
+            def attendance() -> bool:
+                for attendee in self.items(ATTENDEES, EVERY_USER, None, event_id=event_id):
+                    reader.read(attendee, bundle)
+                return True
+
+            reader.attendance_known = bool(self.enrich(ATTENDANCE_ROLE, attendance))
         if "registrants" in wanted:
-            for registrant in self.items(REGISTRANTS, EVERY_USER, event_id=event_id):
-                record = self.registrant_record(event_id, registrant, reader.attended)
-                if record["email"]:  # forgotten users have none
-                    reader.known_emails.setdefault(record["email"].lower(), record["registrant_id"])
+            listed: set[str] = set()
+            attended = reader.attended if reader.attendance_known else None
+            for registrant in self.items(
+                REGISTRANTS, EVERY_USER, REGISTRANTS_ROLE, event_id=event_id
+            ):
+                record = self.registrant_record(event_id, registrant, attended)
+                listed.add(record["registrant_id"])
+                reader.know_registrant(registrant, record)
+                bundle.add("registrants", record)
+            for record in reader.unlisted_registrants(listed):
                 bundle.add("registrants", record)
         if "registrant_sessions" in wanted:
             params: dict[str, t.Any] = {}
             if window.since is not None:  # sessions never change once over: read new ones only
                 params["startDate"] = str(_pacific_day(window.start) - DAY_MARGIN)
-            for session in self.items(SESSIONS, params, event_id=event_id):
+            for session in self.items(SESSIONS, params, SESSIONS_ROLE, event_id=event_id):
                 bundle.add("registrant_sessions", self.session_record(event_id, session, reader))
-        return bundle
 
     # ------------------------------------------------------------------------ HTTP
 
     def items(
-        self, collection: Collection, params: t.Mapping[str, t.Any], **path_args: str
+        self,
+        collection: Collection,
+        params: t.Mapping[str, t.Any],
+        role: Core | None,
+        **path_args: str,
     ) -> t.Iterator[dict[str, t.Any]]:
-        """Every item of an envelope, saying so when the listing ends short of its total."""
+        """Every item of an envelope, from one read of its pages that did not change under it.
+
+        A refusal is the *role*'s (None: the caller's to handle). An inconsistent read is
+        read again; after MAX_READS the listing fails, naming its endpoint and what changed.
+        """
         path = collection.path.format(**path_args)
+        problem = ""
+        for attempt in range(1, MAX_READS + 1):
+            spool = RecordSpool()
+            try:
+                problem = self._read_once(collection, path, params, role, spool)
+                if not problem:
+                    yield from spool
+                    return
+            finally:
+                spool.close()
+            if attempt < MAX_READS:
+                self.logger.warning(
+                    "on24: %s changed while it was paged (%s); reading it again", path, problem
+                )
+        raise PayloadError(
+            self.api.url(path),
+            f"the listing changed while it was paged in {MAX_READS} reads in a row (last: "
+            f"{problem}); nothing from it was emitted and its event keeps its bookmark",
+        )
+
+    def _read_once(
+        self,
+        collection: Collection,
+        path: str,
+        params: t.Mapping[str, t.Any],
+        role: Core | None,
+        spool: RecordSpool,
+    ) -> str:
+        """Read every page into *spool*; return what made the read inconsistent, or ""."""
         pages = collection.pages()
-        yield from self.api.paged(path, params, pages)
-        if pages.short_by:
-            self.logger.warning(
-                "on24: %s listed %d of the %d items its envelope announced (the data "
-                "changed while paging); the next run reads the event again",
-                path,
-                pages.seen,
-                pages.total,
-            )
+        check = ListingCheck(collection.key)
+        reads: t.Iterable[dict[str, t.Any]] = self.api.paged(path, params, pages)
+        if role is not None:
+            reads = self.permissions.core_items(role, reads)
+        try:
+            for item in reads:
+                check.see(item, pages.total)
+                spool.append(item)
+        except PayloadError:
+            if pages.repeated_page is None:
+                raise
+            return f"page {pages.repeated_page} repeated page {pages.repeated_page - 1}"
+        return check.problem(pages.total)
 
     # --------------------------------------------------------------------- mapping
 
@@ -413,9 +595,12 @@ class On24Adapter(PlatformAdapter):
         )
 
     def registrant_record(
-        self, event_id: str, registrant: t.Mapping[str, t.Any], attended: set[str]
+        self, event_id: str, registrant: t.Mapping[str, t.Any], attended: set[str] | None
     ) -> dict[str, t.Any]:
-        """A registrant with the Act-On fields, custom (std) answers and status."""
+        """A registrant with the Act-On fields, custom (std) answers and status.
+
+        *attended* is None when the attendee list could not be read: attendance unknown.
+        """
         endpoint = self.base_url + REGISTRANTS.path.format(event_id=event_id)
         columns, extra = map_fields(
             endpoint,
@@ -426,7 +611,7 @@ class On24Adapter(PlatformAdapter):
         if columns.get("registrant_id") is None:
             raise PayloadError(endpoint, "a registrant has no 'eventuserid'")
         custom = {k: v for k in CUSTOM_FIELDS if (v := n.text(registrant.get(k))) is not None}
-        did_attend = columns["registrant_id"] in attended
+        did_attend = None if attended is None else columns["registrant_id"] in attended
         return self.record(
             event_id,
             **columns,
@@ -471,9 +656,10 @@ class SurveyCatalog:
 class AttendeeReader:
     """Turns each attendee of one event into its viewer, answers and questions as it is read.
 
-    Attendees stream through page by page; what later reads need (who attended, whose email is
-    whose) is kept as ids only. The survey and poll catalogs, which add question types, are
-    read once, at the first answer that needs them.
+    Attendees come one at a time (from a verified read of their listing, spooled to disk when
+    large); what later reads need (who attended, whose email is whose) is kept as ids only.
+    The survey and poll catalogs, which add question types, are read once, at the first
+    answer that needs them.
     """
 
     def __init__(self, adapter: On24Adapter, event_id: str, wanted: frozenset[str]) -> None:
@@ -482,8 +668,12 @@ class AttendeeReader:
         self.wanted = wanted
         self.endpoint = adapter.base_url + ATTENDEES.path.format(event_id=event_id)
         self.attended: set[str] = set()
+        self.attendance_known = True
         self.known_emails: dict[str, str] = {}
+        # What a registrants record needs of each attendee, should the registrant list lack it.
+        self._people: dict[str, tuple[t.Any, t.Any, t.Any]] = {}
         self._external_ids: dict[str, str | None] = {}
+        self._registrant_external_ids: dict[str, str | None] = {}  # where attendees have none
         self._surveys: SurveyCatalog | None = None
         self._polls: dict[str, dict[str, t.Any]] | None = None
 
@@ -497,13 +687,15 @@ class AttendeeReader:
         if registrant_id is None:
             raise PayloadError(self.endpoint, "an attendee has no 'eventuserid'")
         self.attended.add(registrant_id)
+        self._people[registrant_id] = (
+            attendee.get("email"),
+            attendee.get("userstatus"),
+            attendee.get("partnerref"),
+        )
         email = columns.get("email")
         if email:
             self.known_emails[email.lower()] = registrant_id
-        external = n.text(attendee.get("exteventusercd"))
-        if external:  # a fallback key for sessions, used only while it is unambiguous
-            clash = self._external_ids.get(external, registrant_id) != registrant_id
-            self._external_ids[external] = None if clash else registrant_id
+        _note_external(self._external_ids, attendee, registrant_id)
         if "viewers" in self.wanted:
             bundle.add(
                 "viewers",
@@ -525,7 +717,7 @@ class AttendeeReader:
         viewings = []
         for kind, (first, last) in VIEWING_ACTIVITY.items():
             try:
-                started, ended = n.timestamp(attendee.get(first)), n.timestamp(attendee.get(last))
+                started, ended = _time(attendee.get(first)), _time(attendee.get(last))
             except ValueError as error:
                 raise PayloadError(self.endpoint, f"attendee activity: {error}") from None
             seconds, count = columns.get(f"{kind}_seconds"), columns.get(f"{kind}_session_count")
@@ -621,13 +813,42 @@ class AttendeeReader:
             extra=extra,
         )
 
+    def unlisted_registrants(self, listed: set[str]) -> t.Iterator[dict[str, t.Any]]:
+        """Registrants records for attendees the registrant list lacks (built from them).
+
+        An attendee is a registrant who viewed; every viewer, answer, question and session
+        of theirs refers to this record, marked `extra.built_from = "attendee"`.
+        """
+        missing = sorted(set(self._people) - listed)
+        if not missing:
+            return
+        self.adapter.logger.warning(
+            "on24: event %s: %d attendees are not in the registrant list; their registrants "
+            "records are built from the attendee records (extra.built_from = attendee)",
+            self.event_id,
+            len(missing),
+        )
+        attended = self.attended if self.attendance_known else None
+        for registrant_id in missing:
+            email, status, source = self._people[registrant_id]
+            person = {
+                "eventuserid": registrant_id,
+                "email": email,
+                "userstatus": status,
+                "partnerref": source,
+            }
+            record = self.adapter.registrant_record(self.event_id, person, attended)
+            record["extra"]["built_from"] = "attendee"
+            yield record
+
     def survey_catalog(self) -> SurveyCatalog:
         """Question types and survey codes of this event's surveys; read once, when needed."""
         if self._surveys is None:
             path = SURVEYS_PATH.format(event_id=self.event_id)
             endpoint = self.adapter.api.url(path)
             self._surveys = SurveyCatalog()
-            for survey in _list(endpoint, self.adapter.api.get(path), "surveys"):
+            body = self.adapter.enrich(SURVEYS_ROLE, lambda: self.adapter.api.get(path))
+            for survey in _list(endpoint, body or {}, "surveys"):
                 survey_id = n.identifier(survey.get("surveyid"))
                 if survey_id is not None:
                     self._surveys.codes[survey_id] = n.text(survey.get("surveycode"))
@@ -641,7 +862,8 @@ class AttendeeReader:
         """The catalog entry of a poll (its type); read once per event."""
         if self._polls is None:
             path = POLLS_PATH.format(event_id=self.event_id)
-            polls = _list(self.adapter.api.url(path), self.adapter.api.get(path), "polls")
+            body = self.adapter.enrich(POLLS_ROLE, lambda: self.adapter.api.get(path))
+            polls = _list(self.adapter.api.url(path), body or {}, "polls")
             self._polls = {str(n.identifier(p.get("pollid"))): p for p in polls}
         return self._polls.get(poll_id or "", {})
 
@@ -651,7 +873,135 @@ class AttendeeReader:
         if email and email.lower() in self.known_emails:
             return self.known_emails[email.lower()]
         external = n.text(session.get("exteventusercd"))
-        return self._external_ids.get(external) if external else None
+        if not external:
+            return None
+        if external in self._external_ids:
+            return self._external_ids[external]
+        return self._registrant_external_ids.get(external)
+
+    def know_registrant(
+        self, registrant: t.Mapping[str, t.Any], record: t.Mapping[str, t.Any]
+    ) -> None:
+        """Remember how sessions may name a listed registrant (attendees' keys come first)."""
+        if record["email"]:  # forgotten users have none
+            self.known_emails.setdefault(record["email"].lower(), record["registrant_id"])
+        _note_external(self._registrant_external_ids, registrant, record["registrant_id"])
+
+
+def _note_external(known: dict[str, str | None], person: t.Mapping[str, t.Any], key: str) -> None:
+    """An external id is a fallback key for sessions, used only while it is unambiguous."""
+    external = n.text(person.get("exteventusercd"))
+    if external:
+        clash = known.get(external, key) != key
+        known[external] = None if clash else key
+
+
+@dataclass
+class ListingCheck:
+    """Whether one read of a paged listing is a consistent picture of it.
+
+    Offset paging shifts when rows come or go between page reads: a row is then seen twice,
+    or skipped, and the envelope's total moves. One total throughout, no row twice and as
+    many rows as that total is a read that missed nothing.
+    """
+
+    key: str
+    keys: set[str] = field(default_factory=set)
+    totals: list[int] = field(default_factory=list)
+    twice: int = 0
+
+    def see(self, item: t.Mapping[str, t.Any], total: int | None) -> None:
+        """Note one item and the total its page announced."""
+        self._total(total)
+        key = n.identifier(item.get(self.key))
+        if key is None:
+            key = json.dumps(item, sort_keys=True, default=str)
+        if key in self.keys:
+            self.twice += 1
+        self.keys.add(key)
+
+    def problem(self, last_total: int | None) -> str:
+        """What makes the read incomplete, in words; "" when it is complete."""
+        self._total(last_total)
+        if len(self.totals) > 1:
+            return f"its total went {' -> '.join(str(total) for total in self.totals)}"
+        if self.twice:
+            return f"{self.twice} items came twice"
+        total = self.totals[0] if self.totals else 0
+        if len(self.keys) < total:
+            return f"{total - len(self.keys)} of the {total} items it announced never came"
+        return ""
+
+    def _total(self, total: int | None) -> None:
+        if total is not None and (not self.totals or self.totals[-1] != total):
+            self.totals.append(total)
+
+
+class AccessProbes:
+    """The reads `tap-webinars-access` makes: one item of each resource of one event.
+
+    The event is a configured one, else the latest with activity (found with one listing
+    request per six-month window, newest first). Each resource is read once, whichever
+    probes ask for it.
+    """
+
+    def __init__(self, adapter: On24Adapter) -> None:
+        self.adapter = adapter
+        self._event: str | None = None
+        self._outcomes: dict[str, TapWebinarsError | None] = {}
+
+    def of(self, resource: Collection | str) -> t.Callable[[], None]:
+        """The probe of *resource* (a collection, or a catalog path)."""
+        path = resource.path if isinstance(resource, Collection) else resource
+        return lambda: self._read(path)
+
+    def _read(self, path: str) -> None:
+        if path not in self._outcomes:
+            self._outcomes[path] = self._attempt(path)
+        outcome = self._outcomes[path]
+        if outcome is not None:
+            raise outcome
+
+    def _attempt(self, path: str) -> TapWebinarsError | None:
+        try:
+            event_id = self.event_id()
+        except RequestFailedError as error:
+            if is_refusal(error, LISTING_ROLE.refused_statuses):
+                return None  # the listing's own probe reports it
+            raise
+        if event_id is None:
+            self.adapter.logger.warning(
+                "on24: no event to probe %s with; set event_ids to check it", path
+            )
+            return None
+        try:
+            self.adapter.api.get(path.format(event_id=event_id), {PAGE_PARAM: 0, SIZE_PARAM: 1})
+        except RequestFailedError as error:
+            return error
+        return None
+
+    def event_id(self) -> str | None:
+        """A configured event, or the one with the latest activity since `start_date`."""
+        settings = self.adapter.settings
+        if settings.event_ids:
+            return sorted(settings.event_ids)[0]
+        if self._event is None:
+            today = n.utc_now().astimezone(PACIFIC).date()
+            windows = list(date_windows(_pacific_day(settings.start_date) - DAY_MARGIN, today))
+            for first, last in reversed(windows):
+                params = {
+                    "dateFilterMode": "updated",
+                    "filterOrder": "desc",
+                    "startDate": str(first),
+                    "endDate": str(last + DAY_MARGIN),
+                    PAGE_PARAM: 0,
+                    SIZE_PARAM: 1,
+                }
+                events = self.adapter.api.get(EVENTS.path, params).get("events") or []
+                if events and isinstance(events[0], dict):
+                    self._event = n.identifier(events[0].get("eventid"))
+                    break
+        return self._event
 
 
 def is_rate_limited(response: requests.Response) -> bool:
@@ -659,11 +1009,13 @@ def is_rate_limited(response: requests.Response) -> bool:
     return response.status_code == 403 and RATE_LIMIT_TEXT in response.text.lower()
 
 
-def registrant_status(user_status: t.Any, attended: bool) -> str:
+def registrant_status(user_status: t.Any, attended: bool | None) -> str | None:
     """Act-On's registered / attended; soft-deleted and forgotten users keep that status."""
     status = (n.text(user_status) or "active").lower()
     if status != "active":
         return status
+    if attended is None:
+        return None
     return "attended" if attended else "registered"
 
 
@@ -704,6 +1056,6 @@ def _list(endpoint: str, source: t.Mapping[str, t.Any], key: str) -> list[dict[s
 
 def _timestamp(endpoint: str, value: t.Any) -> str | None:
     try:
-        return n.timestamp(value)
+        return _time(value)
     except ValueError as error:
         raise PayloadError(endpoint, str(error)) from None

@@ -25,14 +25,37 @@ Timestamps carry Pacific offsets (`-08:00` / `-07:00`), as ON24 writes them.
 Rate limit: off unless `configure({"on24": {"rate_limit": [calls, seconds]}})`; past it every
 call gets ON24's signal, HTTP 403 "You have reached the maximum number of calls for this api."
 `{"forbidden": ["attendeesession", ...]}` answers those resources with a permission 403;
+`{"withheld": {"poll": 404, "listing": 403, ...}}` answers a resource (`listing` is `/event`,
+`event` is `/event/{id}`, else the sub-resource's name) with that status and ON24's message
+(403 "You do not have permission...", 404 "The event ... doesn't exist."), as a token that
+lacks an analytics operation is answered; the rate limit is checked first, as upstream.
 `{"malformed": ["registrant" | "attendee"]}` leaves the total out of their envelopes.
+
+Drift (what real accounts send that the documents do not promise), per resource
+(`listing`, `event`, `registrant`, `attendee`, `attendeesession`, `survey`, `poll`, and the
+attendee's nested lists as `attendee.questions`, `attendee.polls`, `attendee.surveys`):
+`{"drift": {"registrant": {"company": "drop", "^totalregistrants": "string"}}}` changes that
+field of every item (a name starting with `^`: of the envelope) as it is served, leaving the
+data as it is. Operations (`DRIFT_OPERATIONS`): drop, null, string (a number as a string),
+number (a digit string as a number, any other string as 42), blank, spaces, naive_pacific
+(`2024-05-01 09:30:00`, Pacific, no offset), us_pacific (`05/01/2024 09:30:00 AM`),
+epoch_ms, unreadable_time, and `{"set": value}` (a new field, or any value).
+
+Paging under change: `{"paging": [{"resource": "registrant", "kind": "insert", "times": 1,
+"event_id": 4100001}]}`. Kinds: `insert` / `delete` (registrant): right after page 0 is
+served, a registrant that sorts first is registered / a non-attending one on page 0 is
+deleted for good, so the following pages shift; `repeat`: a page after the first repeats the
+page before it; `total`: a page after the first announces three more items than there are.
+`times` counts the listings it happens to (-1: every one).
 
 Late publishing: every registrant, attendee and viewing session has the moment it happened and
 the moment it becomes visible. An event's `lastupdated` is its latest *visible* activity, so
 activity published late moves `lastupdated` to a moment already in the past — which is what
 the tap's lookback exists for. Admin hooks: `add_activity` (new registrants and their viewing
 on one event, optionally hidden until `publish` or for `publish_after_seconds`), `publish`,
-`add_event`.
+`add_event`, `drop_registrant` (deletes the registrant of an attendee for good, keeping the
+attendee and their sessions), `orphan_session` (a viewing session of an email nobody
+registered with).
 """
 
 from __future__ import annotations
@@ -66,6 +89,15 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_ITEMS_PER_PAGE = 100
 MAX_RANGE_MONTHS = 6
 RATE_LIMIT_MESSAGE = "You have reached the maximum number of calls for this api."
+ITEMS_KEYS = {
+    "listing": "events",
+    "registrant": "registrants",
+    "attendee": "attendees",
+    "attendeesession": "attendeesession",
+    "survey": "surveys",
+    "poll": "polls",
+}
+_DROP = object()
 PERMISSION_MESSAGE = "You do not have permission to perform the requested operation."
 DATE_FILTER_FIELDS = {
     "goodafter": "goodafter",
@@ -184,6 +216,9 @@ class On24Simulator(PlatformSimulator):
         self.limit: SlidingWindowLimit | None = None
         self.max_items_per_page = MAX_ITEMS_PER_PAGE
         self.forbidden: set[str] = set()
+        self.withheld: dict[str, int] = {}
+        self.drift: dict[str, dict[str, t.Any]] = {}
+        self.paging: list[dict[str, t.Any]] = []
         self.malformed: set[str] = set()
         self.events: dict[int, SimEvent] = {}
         self._next_id = {
@@ -876,7 +911,7 @@ class On24Simulator(PlatformSimulator):
 
     def _route(self, client: int, path: str, query: dict[str, str]) -> Response:
         if path == "/event":
-            return self._list_events(client, query)
+            return self._refusal("listing", client) or self._list_events(client, query)
         match = re.fullmatch(r"/event/(\d+)(?:/([a-z]+))?", path)
         if match is None:
             return _error(404, f"No resource at {path}")
@@ -884,20 +919,23 @@ class On24Simulator(PlatformSimulator):
         if event is None or event.client_id != client:
             return _error(404, f"The event {match.group(1)} doesn't exist.")
         resource = match.group(2) or "event"
-        if resource in self.forbidden:
-            return _error(403, PERMISSION_MESSAGE)
+        refused = self._refusal(resource, event.event_id)
+        if refused is not None:
+            return refused
         if resource == "event":
-            return Response.json(self.event_json(event, detail=True))
+            return self._json("event", self.event_json(event, detail=True))
         if resource in ("registrant", "attendee"):
             return self._people(event, resource, query)
         if resource == "attendeesession":
             return self._sessions(event, query)
         if resource == "survey":
-            return Response.json(
-                {"eventid": event.event_id, "surveys": self._survey_catalog(event)}
+            return self._json(
+                "survey", {"eventid": event.event_id, "surveys": self._survey_catalog(event)}
             )
         if resource == "poll":
-            return Response.json({"eventid": event.event_id, "polls": self._poll_catalog(event)})
+            return self._json(
+                "poll", {"eventid": event.event_id, "polls": self._poll_catalog(event)}
+            )
         return _error(404, f"No resource at {path}")
 
     def _list_events(self, client: int, query: dict[str, str]) -> Response:
@@ -940,16 +978,16 @@ class On24Simulator(PlatformSimulator):
         envelope: dict[str, t.Any] = {"totalevents": len(events)}
         if with_children or "pageoffset" in query or "itemsperpage" in query:
             try:
-                events, paging = self._page(query, events)
+                events, paging, total = self._serve("listing", None, query, events)
             except ValueError as error:
                 return _error(400, str(error))
             envelope = {
                 "pagecount": paging["pagecount"],
-                **envelope,
+                "totalevents": total,
                 "currentpage": paging["currentpage"],
             }
         envelope["events"] = events
-        return Response.json(envelope)
+        return self._json("listing", envelope)
 
     def _people(self, event: SimEvent, resource: str, query: dict[str, str]) -> Response:
         status = query.get("userstatus", "").lower() or None
@@ -974,13 +1012,13 @@ class On24Simulator(PlatformSimulator):
             items = [i for i in items if i["eventuserid"] not in seen]
         items.sort(key=lambda i: i["eventuserid"])
         try:
-            page, _ = self._page(query, items)
+            page, _, total = self._serve(resource, event, query, items)
         except ValueError as error:
             return _error(400, str(error))
         name = "registrants" if resource == "registrant" else "attendees"
         if resource in self.malformed:  # the envelope without its total
-            return Response.json({"eventid": event.event_id, name: page})
-        return Response.json({"eventid": event.event_id, f"total{name}": len(items), name: page})
+            return self._json(resource, {"eventid": event.event_id, name: page})
+        return self._json(resource, {"eventid": event.event_id, f"total{name}": total, name: page})
 
     def _sessions(self, event: SimEvent, query: dict[str, str]) -> Response:
         items = self._visible(event.sessions)
@@ -1000,17 +1038,91 @@ class On24Simulator(PlatformSimulator):
             items = [s for s in items if _parse(s["endtime"]).astimezone(PACIFIC).date() <= end]
         items.sort(key=lambda s: s["id"])
         try:
-            page, paging = self._page(query, items)
+            page, paging, total = self._serve("attendeesession", event, query, items)
         except ValueError as error:
             return _error(400, str(error))
-        return Response.json(
+        return self._json(
+            "attendeesession",
             {
-                "totalattendeesessions": len(items),
+                "totalattendeesessions": total,
                 "pagecount": paging["pagecount"],
                 "currentpage": paging["currentpage"],
                 "attendeesession": page,
-            }
+            },
         )
+
+    def _refusal(self, resource: str, event_id: int) -> Response | None:
+        """ON24's answer to a token that lacks this resource, if it is withheld."""
+        status = 403 if resource in self.forbidden else self.withheld.get(resource)
+        if status is None:
+            return None
+        if status == 403:
+            return _error(403, PERMISSION_MESSAGE)
+        what = f"client {event_id}" if resource == "listing" else f"event {event_id}"
+        return _error(int(status), f"The {what} doesn't exist.")
+
+    def _json(self, resource: str, payload: dict[str, t.Any]) -> Response:
+        """The answer, with any drift switched on for *resource* applied as it is served."""
+        if self.drift:
+            payload = copy.deepcopy(payload)
+            ops = self.drift.get(resource, {})
+            _drift(payload, {k[1:]: op for k, op in ops.items() if k.startswith("^")})
+            items = [payload] if resource == "event" else payload.get(ITEMS_KEYS[resource]) or []
+            for item in items:
+                _drift(item, {k: op for k, op in ops.items() if not k.startswith("^")})
+                for name, nested in self.drift.items():
+                    if name.startswith(f"{resource}."):
+                        for child in item.get(name.split(".", 1)[1]) or []:
+                            _drift(child, nested)
+        return Response.json(payload)
+
+    def _serve(
+        self, resource: str, event: SimEvent | None, query: dict[str, str], items: list[t.Any]
+    ) -> tuple[list[dict[str, t.Any]], dict[str, int], int]:
+        """One page and the total to announce, with any paging drift switched on."""
+        page, paging = self._page(query, items)
+        total, offset = len(items), paging["currentpage"]
+        rule = self._paging_rule(resource, event, offset)
+        kind = rule["kind"] if rule else None
+        if kind == "repeat":
+            page, _ = self._page({**query, "pageoffset": str(offset - 1)}, items)
+        elif kind == "total":
+            total += 3
+        elif kind == "insert" and event is not None:
+            self._register_first(event)
+        elif kind == "delete" and event is not None:
+            self._delete_first(event)
+        return page, paging, total
+
+    def _paging_rule(
+        self, resource: str, event: SimEvent | None, offset: int
+    ) -> dict[str, t.Any] | None:
+        for rule in self.paging:
+            if rule["resource"] != resource or int(rule.get("times", 1)) == 0:
+                continue
+            if event is not None and rule.get("event_id") not in (None, event.event_id):
+                continue
+            if (rule["kind"] in ("insert", "delete")) != (offset == 0):
+                continue
+            rule["times"] = int(rule.get("times", 1)) - 1
+            return rule
+        return None
+
+    def _register_first(self, event: SimEvent) -> None:
+        """A registration that sorts before every other, right now."""
+        lowest = min((int(r["eventuserid"]) for r in event.registrants), default=60000000)
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        registrant = self._register(
+            event, False, at=now - timedelta(hours=1), attend=False, status="active"
+        )
+        registrant["eventuserid"] = lowest - 1
+
+    def _delete_first(self, event: SimEvent) -> None:
+        """Delete for good the first registrant (by id) who did not attend."""
+        attended = {a["eventuserid"] for a in event.attendees}
+        shown = sorted(self._shown(event.registrants), key=lambda r: r["eventuserid"])
+        gone = next(r for r in shown if r["eventuserid"] not in attended)
+        event.registrants.remove(gone)
 
     def _page(
         self, query: dict[str, str], items: list[dict[str, t.Any]]
@@ -1042,6 +1154,20 @@ class On24Simulator(PlatformSimulator):
             self.max_items_per_page = int(options["max_items_per_page"])
         if "forbidden" in options:
             self.forbidden = set(options["forbidden"] or [])
+        if "withheld" in options:
+            self.withheld = {k: int(v) for k, v in (options["withheld"] or {}).items()}
+        if "drift" in options:
+            unknown = {
+                str(op)
+                for ops in (options["drift"] or {}).values()
+                for op in ops.values()
+                if not isinstance(op, dict) and op not in DRIFT_OPERATIONS
+            }
+            if unknown:
+                raise ValueError(f"unknown drift operations {sorted(unknown)}")
+            self.drift = dict(options["drift"] or {})
+        if "paging" in options:
+            self.paging = [dict(rule) for rule in options["paging"] or []]
         if "malformed" in options:
             self.malformed = set(options["malformed"] or [])
 
@@ -1088,6 +1214,27 @@ class On24Simulator(PlatformSimulator):
                         item["_visible_at"] = now
                         published += 1
             return {"published": published}
+        if action == "drop_registrant":
+            event = self.events[int(payload["event_id"])]
+            wanted = payload.get("eventuserid")
+            if wanted is None:
+                wanted = min(a["eventuserid"] for a in self._shown(event.attendees))
+            (gone,) = [r for r in event.registrants if r["eventuserid"] == int(wanted)]
+            event.registrants.remove(gone)
+            return {"eventuserid": gone["eventuserid"]}
+        if action == "orphan_session":
+            event = self.events[int(payload["event_id"])]
+            ghost = {
+                "email": f"nobody{self._id('user')}@example.com",
+                "firstname": "",
+                "lastname": "",
+                "ipaddress": "10.0.0.1",
+                "exteventusercd": "",
+            }
+            end = now - timedelta(hours=2)
+            session = self._session_json(ghost, end - timedelta(minutes=20), end, "Archived")
+            event.sessions.append(session)
+            return {"id": session["id"], "email": ghost["email"]}
         if action == "add_event":
             goodafter = now + timedelta(days=float(payload.get("days_ahead", 14)))
             event = self._new_event(goodafter.replace(minute=0, second=0), len(self.events))
@@ -1117,6 +1264,51 @@ class On24Simulator(PlatformSimulator):
 
 
 # ------------------------------------------------------------------------- helpers
+
+
+def _drift(target: dict[str, t.Any], operations: t.Mapping[str, t.Any]) -> None:
+    """Apply drift operations to the fields of one served object, in place."""
+    for name, operation in operations.items():
+        if isinstance(operation, dict):
+            target[name] = copy.deepcopy(operation["set"])
+        elif name in target:
+            value = DRIFT_OPERATIONS[operation](target[name])
+            if value is _DROP:
+                del target[name]
+            else:
+                target[name] = value
+
+
+def _as_number(value: t.Any) -> t.Any:
+    text = str(value).strip()
+    return int(text) if text.isdigit() else 42
+
+
+def _retimed(pattern: str) -> t.Callable[[t.Any], t.Any]:
+    def convert(value: t.Any) -> t.Any:
+        if not value:
+            return value
+        return _parse(str(value)).astimezone(PACIFIC).strftime(pattern)
+
+    return convert
+
+
+def _epoch_ms(value: t.Any) -> t.Any:
+    return int(_parse(str(value)).timestamp() * 1000) if value else value
+
+
+DRIFT_OPERATIONS: dict[str, t.Callable[[t.Any], t.Any]] = {
+    "drop": lambda _value: _DROP,
+    "null": lambda _value: None,
+    "string": lambda value: value if value is None else str(value),
+    "number": _as_number,
+    "blank": lambda _value: "",
+    "spaces": lambda _value: "   ",
+    "naive_pacific": _retimed("%Y-%m-%d %H:%M:%S"),
+    "us_pacific": _retimed("%m/%d/%Y %I:%M:%S %p"),
+    "epoch_ms": _epoch_ms,
+    "unreadable_time": lambda value: "19. Mai 2015, 11:00 Uhr" if value else value,
+}
 
 
 def _error(status: int, message: str) -> Response:
