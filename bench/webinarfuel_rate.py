@@ -62,9 +62,13 @@ def main() -> None:
             f"{WEBINARS_GROWN} webinars; {records:,} records"
         )
         print(f"requests: {len(log)} ({refused} answered 429) in {wall / 60:.2f} min wall")
+        busiest = max(
+            sum(1 for other in times[i:] if other < start + 60.0) for i, start in enumerate(times)
+        )
         print(
             f"sustained rate: {rate:.1f} requests/min between first and last request "
-            f"(limit {LIMIT_PER_MINUTE}; ratio {rate / LIMIT_PER_MINUTE:.2f})"
+            f"(limit {LIMIT_PER_MINUTE}; ratio {rate / LIMIT_PER_MINUTE:.2f}); "
+            f"busiest 60 s window at the sandbox: {busiest} requests"
         )
     finally:
         sandbox.stop()

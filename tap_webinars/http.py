@@ -53,10 +53,22 @@ class Reauthenticate(Exception):  # noqa: N818 - a signal, not an error
 
 @dataclass(frozen=True)
 class RateLimit:
-    """A documented limit: at most `calls` requests in any `period` seconds."""
+    """A documented limit: at most `calls` requests in any `period` seconds.
+
+    `smooth` spreads calls evenly (one every `period / calls`, stretched by `margin`)
+    instead of letting a full window go out at once: the platform counts arrivals, not
+    departures, so a burst of exactly `calls` can straddle its window and meet a 429.
+    """
 
     calls: int
     period: float
+    smooth: bool = False
+    margin: float = 0.03
+
+    @property
+    def spacing(self) -> float:
+        """Seconds between two smoothed calls."""
+        return self.period / self.calls * (1 + self.margin) if self.smooth else 0.0
 
 
 @dataclass
@@ -87,6 +99,7 @@ class Pacer:
         self.what = what
         self._sent: deque[float] = deque()
         self._paused_until = 0.0
+        self._next_smooth = 0.0
         self._lock = threading.Lock()
 
     def _trim(self, now: float) -> None:
@@ -102,13 +115,15 @@ class Pacer:
         while True:
             with self._lock:
                 now = time.monotonic()
-                wait = self._paused_until - now
+                wait = max(self._paused_until, self._next_smooth) - now
                 if wait <= 0 and self.limit is not None:
                     self._trim(now)
                     if len(self._sent) >= self.limit.calls:
                         wait = self._sent[0] + self.limit.period - now
                 if wait <= 0:
                     self._sent.append(now)
+                    if self.limit is not None and self.limit.smooth:
+                        self._next_smooth = now + self.limit.spacing
                     return
             if on_wait is not None:
                 on_wait(wait)

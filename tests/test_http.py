@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -56,3 +57,16 @@ def test_retry_after_and_ratelimit_reset_are_read() -> None:
     assert waited is not None and 18 <= waited <= 21
     assert retry_after_seconds(response_with(**{"RateLimit-Reset": "5"})) == 5
     assert retry_after_seconds(response_with()) is None
+
+
+def test_a_smooth_limit_spreads_calls_evenly_under_the_limit() -> None:
+    limit = RateLimit(calls=20, period=1.0, smooth=True, margin=0.05)
+    pacer = Pacer(limit)
+    stamps = []
+    for _ in range(12):
+        pacer.acquire()
+        stamps.append(time.monotonic())
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    # 1 s / 20 calls * 1.05: no two calls closer than the spacing, so no burst.
+    assert min(gaps) >= 0.0525 - 0.002
+    assert max(gaps) < 0.5  # and not needlessly slow
