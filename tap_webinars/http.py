@@ -55,20 +55,19 @@ class Reauthenticate(Exception):  # noqa: N818 - a signal, not an error
 class RateLimit:
     """A documented limit: at most `calls` requests in any `period` seconds.
 
-    `smooth` spreads calls evenly (one every `period / calls`, stretched by `margin`)
-    instead of letting a full window go out at once: the platform counts arrivals, not
-    departures, so a burst of exactly `calls` can straddle its window and meet a 429.
+    The pacer keeps `calls` in any `window`, the period stretched by `margin`: the platform
+    counts arrivals, not departures, so a full window sent exactly one period after the
+    last could still reach it inside one window and meet a 429.
     """
 
     calls: int
     period: float
-    smooth: bool = False
     margin: float = 0.03
 
     @property
-    def spacing(self) -> float:
-        """Seconds between two smoothed calls."""
-        return self.period / self.calls * (1 + self.margin) if self.smooth else 0.0
+    def window(self) -> float:
+        """The span the pacer keeps `calls` within."""
+        return self.period * (1 + self.margin)
 
 
 @dataclass
@@ -99,12 +98,11 @@ class Pacer:
         self.what = what
         self._sent: deque[float] = deque()
         self._paused_until = 0.0
-        self._next_smooth = 0.0
         self._lock = threading.Lock()
 
     def _trim(self, now: float) -> None:
         if self.limit is not None:
-            while self._sent and self._sent[0] <= now - self.limit.period:
+            while self._sent and self._sent[0] <= now - self.limit.window:
                 self._sent.popleft()
 
     def acquire(self, on_wait: t.Callable[[float], None] | None = None) -> None:
@@ -115,15 +113,13 @@ class Pacer:
         while True:
             with self._lock:
                 now = time.monotonic()
-                wait = max(self._paused_until, self._next_smooth) - now
+                wait = self._paused_until - now
                 if wait <= 0 and self.limit is not None:
                     self._trim(now)
                     if len(self._sent) >= self.limit.calls:
-                        wait = self._sent[0] + self.limit.period - now
+                        wait = self._sent[0] + self.limit.window - now
                 if wait <= 0:
                     self._sent.append(now)
-                    if self.limit is not None and self.limit.smooth:
-                        self._next_smooth = now + self.limit.spacing
                     return
             if on_wait is not None:
                 on_wait(wait)
@@ -144,7 +140,7 @@ class Pacer:
             now = time.monotonic()
             self._trim(now)
             if self.limit is not None and len(self._sent) >= self.limit.calls:
-                wait = self._sent[0] + self.limit.period - now
+                wait = self._sent[0] + self.limit.window - now
             else:
                 wait = first * 2.0 ** min(attempt, 16)
         return max(0.0, min(wait, cap))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 
@@ -59,14 +58,13 @@ def test_retry_after_and_ratelimit_reset_are_read() -> None:
     assert retry_after_seconds(response_with()) is None
 
 
-def test_a_smooth_limit_spreads_calls_evenly_under_the_limit() -> None:
-    limit = RateLimit(calls=20, period=1.0, smooth=True, margin=0.05)
+def test_a_full_window_waits_a_margin_past_the_period() -> None:
+    limit = RateLimit(calls=5, period=0.5, margin=0.2)
     pacer = Pacer(limit)
     stamps = []
-    for _ in range(12):
+    for _ in range(6):
         pacer.acquire()
         stamps.append(time.monotonic())
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
-    # 1 s / 20 calls * 1.05: no two calls closer than the spacing, so no burst.
-    assert min(gaps) >= 0.0525 - 0.002
-    assert max(gaps) < 0.5  # and not needlessly slow
+    # The sixth call waits for the first to leave a window of 0.5 s * 1.2, not 0.5 s.
+    assert stamps[5] - stamps[0] >= 0.6 - 0.005
+    assert stamps[4] - stamps[0] < 0.3  # a burst within the limit is not slowed

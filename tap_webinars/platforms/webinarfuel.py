@@ -50,8 +50,7 @@ from tap_webinars.platforms.webinarfuel_listing import PER_PAGE, Collection, rea
 from tap_webinars.platforms.webinarfuel_registrants import REGISTRANTS, RegistrantDirectory
 
 API_URL = "https://api.webinarfuel.com"
-# Per account; spread evenly, 3% under the limit, so arrivals never fill a window.
-RATE_LIMIT = RateLimit(calls=100, period=60.0, smooth=True)
+RATE_LIMIT = RateLimit(calls=100, period=60.0)  # per account
 
 WEBINARS = Collection("/webinars", "webinars")
 SESSIONS = Collection("/registrant_sessions", "sessions", key="cid")
