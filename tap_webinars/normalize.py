@@ -70,7 +70,7 @@ def parse_timestamp(value: t.Any, *, tz: str | None = None) -> datetime:
 
 
 _EPOCH_MILLISECONDS = re.compile(r"\d{11,}")
-# The US report format `%m/%d/%Y %I:%M:%S %p` (Webcasts, ON24 exports) in its usual shape;
+# The US report format `%m/%d/%Y %I:%M:%S %p` (some platforms' reports) in its usual shape;
 # anything else in it (one-digit minutes, doubled spaces) is left to strptime.
 _US_TIME = re.compile(r"(\d\d?)/(\d\d?)/(\d{4}) (\d\d?):(\d\d):(\d\d) ([AaPp])[Mm]", re.ASCII)
 
