@@ -132,8 +132,10 @@ WEBCASTS_SESSION_TYPES = {
 
 
 def webcasts(data: dict[str, t.Any]) -> Dataset:
-    """Current events; a registrant per report viewer entry (keyed by email); viewing from
-    its sessions (milliseconds); surveys typed Attendance are attendance checks."""
+    """Every event (expired ones are listed, their reports not read); a registrant per
+    current event's report viewer entry (keyed by email); viewing from its sessions
+    (milliseconds); surveys typed Attendance are attendance checks."""
+    listed = [str(e["event_id"]) for e in data["events"]]
     events = [e for e in data["events"] if not e["is_expired"]]
     registrations = []
     answers: dict[str, Answers] = {}
@@ -175,7 +177,9 @@ def webcasts(data: dict[str, t.Any]) -> Dataset:
                 interactions=interactions,
             )
         registrations += by_email.values()
-    return Dataset([str(e["event_id"]) for e in events], registrations, answers)
+    for event_id in listed:
+        answers.setdefault(event_id, Answers())
+    return Dataset(listed, registrations, answers)
 
 
 def on24(data: dict[str, t.Any]) -> Dataset:
@@ -233,11 +237,24 @@ def cvent(data: dict[str, t.Any]) -> Dataset:
     for d in data["durations"]:
         if not d["deleted"]:
             durations[(d["event"]["id"], d["attendee"]["id"])].append(d)
-    responded: dict[tuple[str, str], int] = defaultdict(int)
+    # A response names its respondent; the respondent names the attendee, or only a contact
+    # that is one of the event's attendees.
+    attendee_of_contact = {
+        (a["event"]["id"], (a.get("contact") or {}).get("id")): a["id"] for a in data["attendees"]
+    }
+    attendee_of_respondent = {}
+    for respondent in data["respondents"]:
+        event_id = respondent["event"]["id"]
+        attendee = (respondent.get("attendee") or {}).get("id") or attendee_of_contact.get(
+            (event_id, (respondent.get("contact") or {}).get("id"))
+        )
+        attendee_of_respondent[respondent["id"]] = attendee
+    responded: dict[tuple[str, str | None], int] = defaultdict(int)
     answers = {event_id: Answers() for event_id in events}
     questions = {q["id"]: q for q in data["questions"]}
     for r in data["responses"]:
-        responded[(r["event"]["id"], r["respondent"]["id"])] += 1
+        attendee = attendee_of_respondent.get(r["respondent"]["id"])
+        responded[(r["event"]["id"], attendee)] += 1
         answers[r["event"]["id"]].survey += 1
         question = questions.get(r["question"]["id"]) or {}
         answers[r["event"]["id"]].labels.append(question.get("text") or r["question"]["id"])
