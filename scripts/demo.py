@@ -206,7 +206,7 @@ def analytics_report(postgres: PostgresServer | None, work: Path) -> None:
     """
     if postgres is None:
         return
-    from analytics_report import write_report  # noqa: PLC0415 - scripts/, next to this file
+    from analytics_report import read_funnel, write_report  # noqa: PLC0415 - scripts/
 
     from tests.analytics_dbt import DBT, dbt_build, postgres_profile  # noqa: PLC0415
 
@@ -217,10 +217,31 @@ def analytics_report(postgres: PostgresServer | None, work: Path) -> None:
     if build.returncode != 0:
         raise SystemExit(f"demo: dbt build failed:\n{build.output[-3000:]}")
     print(f"analytics: {len(build.results)} models and tests passed; schema analytics")
+    print_funnel(read_funnel(postgres.url, "analytics"))
     output = ROOT / "demo-output" / "analytics-report.html"
     output.parent.mkdir(exist_ok=True)
     write_report(postgres.url, "analytics", output)
     print(f"analytics report: {output}")
+
+
+FUNNEL_COLUMNS = ("registrants", "attendees", "live_attendees", "on_demand_attendees")
+FUNNEL_COLUMNS += ("no_shows", "engaged_viewers")
+
+
+def print_funnel(rows: list[dict[str, t.Any]]) -> None:
+    """The registration -> attendance -> engagement funnel per platform, from the model."""
+    totals: dict[str, dict[str, int]] = {}
+    for row in rows:
+        platform = totals.setdefault(str(row["platform"]), dict.fromkeys(FUNNEL_COLUMNS, 0))
+        for column in FUNNEL_COLUMNS:
+            platform[column] += int(row[column] or 0)
+    print("\nwebinar_event_funnel, per platform:")
+    header = f"{'platform':<12} " + " ".join(f"{c.replace('_', ' '):>19}" for c in FUNNEL_COLUMNS)
+    print(header + f" {'attendance rate':>16}")
+    for name, figures in sorted(totals.items()):
+        rate = figures["attendees"] / figures["registrants"] if figures["registrants"] else None
+        cells = " ".join(f"{figures[c]:>19}" for c in FUNNEL_COLUMNS)
+        print(f"{name:<12} {cells} {'' if rate is None else f'{rate:.0%}':>16}")
 
 
 if __name__ == "__main__":
