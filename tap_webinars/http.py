@@ -16,6 +16,7 @@ import threading
 import time
 import typing as t
 from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -36,6 +37,7 @@ from tap_webinars.redaction import redact, redact_url
 from tap_webinars.urls import is_loopback
 
 LOGGER = logging.getLogger("tap_webinars.http")
+T = t.TypeVar("T")
 
 
 class RetryLater(Exception):  # noqa: N818 - a signal, not an error
@@ -187,7 +189,12 @@ class HttpStats:
 
 
 class HttpClient:
-    """A retrying, pacing, redacting HTTP client for one platform account."""
+    """A retrying, pacing, redacting HTTP client for one platform account.
+
+    However many threads read through it (events fetched ahead, an event's listings, the
+    pages of one listing), at most `max_concurrency` requests are in flight at once: that one
+    cap, with the platform's pacing, bounds everything the tap asks of the platform.
+    """
 
     def __init__(self, policy: HttpPolicy, *, timeout: float, max_concurrency: int) -> None:
         self.policy = policy
@@ -196,6 +203,27 @@ class HttpClient:
         self._pacer = Pacer(policy.rate_limit)
         self._local = threading.local()
         self._pool_size = max(1, max_concurrency)
+        self._in_flight = threading.BoundedSemaphore(self._pool_size)
+        self._workers: ThreadPoolExecutor | None = None
+        self._workers_lock = threading.Lock()
+
+    @property
+    def max_concurrency(self) -> int:
+        """How many requests may be in flight at once."""
+        return self._pool_size
+
+    def submit(self, send: t.Callable[[], T]) -> Future[T]:
+        """Run *send* (requests that wait on nothing else) on this client's request workers.
+
+        Callers that wait for the result must never be such workers themselves; a page of a
+        listing is the intended use, fetched while the caller reads the pages before it.
+        """
+        with self._workers_lock:
+            if self._workers is None:
+                self._workers = ThreadPoolExecutor(
+                    self._pool_size, thread_name_prefix=f"{self.policy.platform}-request"
+                )
+            return self._workers.submit(send)
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -230,17 +258,21 @@ class HttpClient:
         _require_secure(url)
         retries = _RetryBudget(self.policy, redact_url(url.split("?", 1)[0]))
         while True:
-            self._pacer.acquire()
+            # Evaluated before taking a slot: a callable may log in, itself a request.
+            query = params() if callable(params) else params
+            sent_headers = headers() if callable(headers) else headers
             try:
-                response = self._send(
-                    method,
-                    url,
-                    params=params() if callable(params) else params,
-                    data=data,
-                    headers=headers() if callable(headers) else headers,
-                    auth=auth,
-                    stream=stream,
-                )
+                with self._in_flight:  # the pacer counts a request when it is really sent
+                    self._pacer.acquire()
+                    response = self._send(
+                        method,
+                        url,
+                        params=query,
+                        data=data,
+                        headers=sent_headers,
+                        auth=auth,
+                        stream=stream,
+                    )
             except (requests.ConnectionError, requests.Timeout) as error:
                 self._sleep(retries.after_failure(type(error).__name__), retries)
                 self.stats.retried()
