@@ -11,6 +11,7 @@ with a `check` callback that raises `RetryLater` or `Reauthenticate`.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -188,6 +189,14 @@ class HttpStats:
             self.rate_limit_seconds += seconds
 
 
+@dataclass(frozen=True)
+class _Environment:
+    """What requests would read from the environment for one host, on every request."""
+
+    proxies: dict[str, str]
+    netrc_auth: tuple[str, str] | None
+
+
 class HttpClient:
     """A retrying, pacing, redacting HTTP client for one platform account.
 
@@ -206,6 +215,7 @@ class HttpClient:
         self._in_flight = threading.BoundedSemaphore(self._pool_size)
         self._workers: ThreadPoolExecutor | None = None
         self._workers_lock = threading.Lock()
+        self._environments: dict[str, _Environment] = {}
 
     @property
     def max_concurrency(self) -> int:
@@ -235,8 +245,28 @@ class HttpClient:
             session.headers.update(
                 {"User-Agent": f"tap-webinars/{__version__}", **self.policy.default_headers}
             )
+            # The environment (proxies, CA bundle, .netrc) is read once per host, not per
+            # request as requests does with trust_env (`_environment`); the same settings
+            # apply, but a change to them during a run is not seen.
+            session.trust_env = False
+            session.verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
             self._local.session = session
         return session
+
+    def _environment(self, url: str) -> _Environment:
+        """The proxies (HTTP(S)_PROXY unless NO_PROXY names it) and .netrc auth of a host."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        found = self._environments.get(origin)
+        if found is None:
+            found = _Environment(
+                proxies=requests.utils.get_environ_proxies(origin + "/"),
+                netrc_auth=requests.utils.get_netrc_auth(origin + "/"),
+            )
+            self._environments[origin] = found
+        return found
 
     def request(
         self,
@@ -309,7 +339,12 @@ class HttpClient:
     def _send(self, method: str, url: str, **kwargs: t.Any) -> requests.Response:
         started = time.monotonic()
         self.stats.count(endpoint_template(url))
-        response = self._session().request(method, url, timeout=self.timeout, **kwargs)
+        environment = self._environment(url)
+        if kwargs.get("auth") is None and environment.netrc_auth is not None:
+            kwargs["auth"] = environment.netrc_auth
+        response = self._session().request(
+            method, url, timeout=self.timeout, proxies=environment.proxies, **kwargs
+        )
         LOGGER.debug(
             "%s %s -> %s in %.2fs",
             method,
