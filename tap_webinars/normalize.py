@@ -257,6 +257,9 @@ def apply_field_map(
         target = target_of(name)
         if target is not None:
             column, convert = target
+            if type(value) is str and (convert is text or convert is identifier):
+                columns[column] = value.strip() or None  # both, inline: most fields are text
+                continue
             try:
                 columns[column] = convert(value)
             except (TypeError, ValueError) as error:
