@@ -345,13 +345,14 @@ class HttpClient:
         response = self._session().request(
             method, url, timeout=self.timeout, proxies=environment.proxies, **kwargs
         )
-        LOGGER.debug(
-            "%s %s -> %s in %.2fs",
-            method,
-            redact_url(response.url),
-            response.status_code,
-            time.monotonic() - started,
-        )
+        if LOGGER.isEnabledFor(logging.DEBUG):  # redacting a URL is not free; most runs skip it
+            LOGGER.debug(
+                "%s %s -> %s in %.2fs",
+                method,
+                redact_url(response.url),
+                response.status_code,
+                time.monotonic() - started,
+            )
         return response
 
     def get_json(self, url: str, **kwargs: t.Any) -> t.Any:
