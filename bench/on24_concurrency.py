@@ -4,7 +4,8 @@
 
 Both runs go over real HTTP to one sandbox process (200 events, 100 ms added to every
 request), in the same invocation, each a first run (no state), so they do identical work.
-The wall time is the whole tap process, start-up included, as a user would time it.
+The wall time is the whole tap process, start-up included, as a user would time it; the
+latency bound (requests x latency / max_concurrency) is what no client under that cap can beat.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def main() -> None:
                 + ", ".join(f"{records[s]} {s}" for s in STREAMS)
             )
         serial, parallel = results[1][0], results[options.concurrency][0]
+        bound = requests * options.latency_ms / 1000 / options.concurrency
+        print(
+            f"latency bound at max_concurrency={options.concurrency}: {requests} requests x "
+            f"{options.latency_ms:g} ms / {options.concurrency} = {bound:.1f} s; "
+            f"wall / bound = {parallel / bound:.2f}x"
+        )
         if results[1][1] != results[options.concurrency][1]:
             raise SystemExit("the two runs emitted different record counts")
         print(

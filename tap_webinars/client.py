@@ -18,9 +18,12 @@ Each of these exists once; an adapter states its endpoints and picks its pieces.
 from __future__ import annotations
 
 import abc
+import contextlib
+import functools
 import threading
 import time
 import typing as t
+from concurrent.futures import Future
 
 import requests
 from singer_sdk.pagination import JSONPathPaginator, PageNumberPaginator
@@ -182,6 +185,24 @@ class OffsetTotalPaginator(PageNumberPaginator):
             )
         self.total = total
         return items
+
+    def later_pages(self, first: requests.Response) -> list[dict[str, t.Any]]:
+        """The parameters of every page after *first*, as its total and length foretell.
+
+        They may be fetched at once; `has_more` still walks them in order, so a listing
+        that changed meanwhile is noticed just as when paged one by one.
+        """
+        body = json_body(first)
+        total = body.get(self.total_key) if isinstance(body, dict) else None
+        if isinstance(total, str) and total.strip().isdigit():
+            total = int(total)
+        items = body.get(self.items_key) if isinstance(body, dict) else None
+        if not isinstance(total, int) or not isinstance(items, list) or not items:
+            return []
+        pages = min(-(-total // len(items)), self.max_pages)
+        return [
+            {self.page_param: page, self.size_param: self.page_size} for page in range(1, pages)
+        ]
 
     @override
     def has_more(self, response: requests.Response) -> bool:
@@ -387,29 +408,74 @@ class JsonApi:
         paginator: Paging,
         *,
         first: requests.Response | None = None,
+        concurrent_pages: bool = False,
     ) -> t.Iterator[dict[str, t.Any]]:
         """Every item of a paged collection, as *paginator* walks it.
 
         *first* is the first page when the caller already has it (a probe it reused).
+        With *concurrent_pages*, a paginator that can tell every later page from the first
+        (`later_pages`) has them fetched at once on the HTTP client's request workers (under
+        its one cap on requests in flight); they are still walked, and yielded, in order.
         """
         response = first
         asked = first is not None  # a paginator that replaces params does so after page one
-        while not paginator.finished:
-            if response is None:
-                page = paginator.params()
-                replace = paginator.replaces_params and asked
-                query = page if replace else {**params, **page}
-                response = self.request(path, query)
-                asked = True
-            items = paginator.items(response)
-            for item in items:
-                if not isinstance(item, dict):
-                    raise PayloadError(
-                        endpoint_of(response), f"a '{paginator.items_key}' item is not an object"
-                    )
-                yield item
-            try:
-                paginator.advance(response)
-            except RuntimeError as error:  # singer-sdk: the same token twice
-                raise PayloadError(endpoint_of(response), str(error)) from None
-            response = None
+        ahead: dict[_PageKey, Future[requests.Response]] = {}
+        try:
+            while not paginator.finished:
+                if response is None:
+                    page = paginator.params()
+                    replace = paginator.replaces_params and asked
+                    query = page if replace else {**params, **page}
+                    fetched = ahead.pop(_page_key(page), None)
+                    response = fetched.result() if fetched else self.request(path, query)
+                    if concurrent_pages and not asked:
+                        ahead = self._fetch_ahead(path, params, paginator, response)
+                    asked = True
+                items = paginator.items(response)
+                for item in items:
+                    if not isinstance(item, dict):
+                        raise PayloadError(
+                            endpoint_of(response),
+                            f"a '{paginator.items_key}' item is not an object",
+                        )
+                    yield item
+                try:
+                    paginator.advance(response)
+                except RuntimeError as error:  # singer-sdk: the same token twice
+                    raise PayloadError(endpoint_of(response), str(error)) from None
+                response = None
+        finally:
+            _drop(ahead.values())
+
+    def _fetch_ahead(
+        self,
+        path: str,
+        params: t.Mapping[str, t.Any],
+        paginator: Paging,
+        first: requests.Response,
+    ) -> dict[_PageKey, Future[requests.Response]]:
+        later = getattr(paginator, "later_pages", None)
+        if later is None or paginator.replaces_params:
+            return {}
+        return {
+            _page_key(page): self.http.submit(
+                functools.partial(self.request, path, {**params, **page})
+            )
+            for page in later(first)
+        }
+
+
+_PageKey = tuple[tuple[str, t.Any], ...]
+
+
+def _page_key(page: t.Mapping[str, t.Any]) -> _PageKey:
+    return tuple(sorted(page.items()))
+
+
+def _drop(pages: t.Iterable[Future[requests.Response]]) -> None:
+    """Pages fetched ahead that nobody will read: cancelled, or waited for and closed."""
+    for future in pages:
+        if future.cancel():
+            continue
+        with contextlib.suppress(Exception):  # the walk already failed or ended
+            future.result().close()

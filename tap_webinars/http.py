@@ -11,11 +11,13 @@ with a `check` callback that raises `RetryLater` or `Reauthenticate`.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
 import typing as t
 from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -36,6 +38,7 @@ from tap_webinars.redaction import redact, redact_url
 from tap_webinars.urls import is_loopback
 
 LOGGER = logging.getLogger("tap_webinars.http")
+T = t.TypeVar("T")
 
 
 class RetryLater(Exception):  # noqa: N818 - a signal, not an error
@@ -186,8 +189,21 @@ class HttpStats:
             self.rate_limit_seconds += seconds
 
 
+@dataclass(frozen=True)
+class _Environment:
+    """What requests would read from the environment for one host, on every request."""
+
+    proxies: dict[str, str]
+    netrc_auth: tuple[str, str] | None
+
+
 class HttpClient:
-    """A retrying, pacing, redacting HTTP client for one platform account."""
+    """A retrying, pacing, redacting HTTP client for one platform account.
+
+    However many threads read through it (events fetched ahead, an event's listings, the
+    pages of one listing), at most `max_concurrency` requests are in flight at once: that one
+    cap, with the platform's pacing, bounds everything the tap asks of the platform.
+    """
 
     def __init__(self, policy: HttpPolicy, *, timeout: float, max_concurrency: int) -> None:
         self.policy = policy
@@ -196,6 +212,28 @@ class HttpClient:
         self._pacer = Pacer(policy.rate_limit)
         self._local = threading.local()
         self._pool_size = max(1, max_concurrency)
+        self._in_flight = threading.BoundedSemaphore(self._pool_size)
+        self._workers: ThreadPoolExecutor | None = None
+        self._workers_lock = threading.Lock()
+        self._environments: dict[str, _Environment] = {}
+
+    @property
+    def max_concurrency(self) -> int:
+        """How many requests may be in flight at once."""
+        return self._pool_size
+
+    def submit(self, send: t.Callable[[], T]) -> Future[T]:
+        """Run *send* (requests that wait on nothing else) on this client's request workers.
+
+        Callers that wait for the result must never be such workers themselves; a page of a
+        listing is the intended use, fetched while the caller reads the pages before it.
+        """
+        with self._workers_lock:
+            if self._workers is None:
+                self._workers = ThreadPoolExecutor(
+                    self._pool_size, thread_name_prefix=f"{self.policy.platform}-request"
+                )
+            return self._workers.submit(send)
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -207,8 +245,28 @@ class HttpClient:
             session.headers.update(
                 {"User-Agent": f"tap-webinars/{__version__}", **self.policy.default_headers}
             )
+            # The environment (proxies, CA bundle, .netrc) is read once per host, not per
+            # request as requests does with trust_env (`_environment`); the same settings
+            # apply, but a change to them during a run is not seen.
+            session.trust_env = False
+            session.verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
             self._local.session = session
         return session
+
+    def _environment(self, url: str) -> _Environment:
+        """The proxies (HTTP(S)_PROXY unless NO_PROXY names it) and .netrc auth of a host."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        found = self._environments.get(origin)
+        if found is None:
+            found = _Environment(
+                proxies=requests.utils.get_environ_proxies(origin + "/"),
+                netrc_auth=requests.utils.get_netrc_auth(origin + "/"),
+            )
+            self._environments[origin] = found
+        return found
 
     def request(
         self,
@@ -230,17 +288,21 @@ class HttpClient:
         _require_secure(url)
         retries = _RetryBudget(self.policy, redact_url(url.split("?", 1)[0]))
         while True:
-            self._pacer.acquire()
+            # Evaluated before taking a slot: a callable may log in, itself a request.
+            query = params() if callable(params) else params
+            sent_headers = headers() if callable(headers) else headers
             try:
-                response = self._send(
-                    method,
-                    url,
-                    params=params() if callable(params) else params,
-                    data=data,
-                    headers=headers() if callable(headers) else headers,
-                    auth=auth,
-                    stream=stream,
-                )
+                with self._in_flight:  # the pacer counts a request when it is really sent
+                    self._pacer.acquire()
+                    response = self._send(
+                        method,
+                        url,
+                        params=query,
+                        data=data,
+                        headers=sent_headers,
+                        auth=auth,
+                        stream=stream,
+                    )
             except (requests.ConnectionError, requests.Timeout) as error:
                 self._sleep(retries.after_failure(type(error).__name__), retries)
                 self.stats.retried()
@@ -277,14 +339,20 @@ class HttpClient:
     def _send(self, method: str, url: str, **kwargs: t.Any) -> requests.Response:
         started = time.monotonic()
         self.stats.count(endpoint_template(url))
-        response = self._session().request(method, url, timeout=self.timeout, **kwargs)
-        LOGGER.debug(
-            "%s %s -> %s in %.2fs",
-            method,
-            redact_url(response.url),
-            response.status_code,
-            time.monotonic() - started,
+        environment = self._environment(url)
+        if kwargs.get("auth") is None and environment.netrc_auth is not None:
+            kwargs["auth"] = environment.netrc_auth
+        response = self._session().request(
+            method, url, timeout=self.timeout, proxies=environment.proxies, **kwargs
         )
+        if LOGGER.isEnabledFor(logging.DEBUG):  # redacting a URL is not free; most runs skip it
+            LOGGER.debug(
+                "%s %s -> %s in %.2fs",
+                method,
+                redact_url(response.url),
+                response.status_code,
+                time.monotonic() - started,
+            )
         return response
 
     def get_json(self, url: str, **kwargs: t.Any) -> t.Any:

@@ -247,12 +247,19 @@ def apply_field_map(
     platform sends is lost. A field whose converter rejects it raises ValueError naming it.
     """
     columns: dict[str, t.Any] = {}
-    skip = consumed if isinstance(consumed, (set, frozenset)) else set(consumed)
+    if isinstance(consumed, tuple):
+        skip: t.Container[str] = _skipped(consumed)
+    else:
+        skip = consumed if isinstance(consumed, (set, frozenset)) else set(consumed)
     extra: dict[str, t.Any] = {}
+    target_of = fields.get
     for name, value in source.items():
-        target = fields.get(name)
+        target = target_of(name)
         if target is not None:
             column, convert = target
+            if type(value) is str and (convert is text or convert is identifier):
+                columns[column] = value.strip() or None  # both, inline: most fields are text
+                continue
             try:
                 columns[column] = convert(value)
             except (TypeError, ValueError) as error:
@@ -260,3 +267,9 @@ def apply_field_map(
         elif name not in skip:
             extra[name] = value
     return columns, extra
+
+
+@lru_cache(maxsize=256)
+def _skipped(consumed: tuple[str, ...]) -> frozenset[str]:
+    """The set of a field map's consumed names, built once per tuple, not once per record."""
+    return frozenset(consumed)

@@ -48,7 +48,14 @@ def read_window(since: datetime | None, settings: Settings) -> Window:
 
 
 class Prefetcher:
-    """Fetches bundles in a thread pool, at most `workers` ahead of the consumer, in order."""
+    """Fetches bundles in a thread pool of `workers`, in order, ahead of the consumer.
+
+    Up to `AHEAD_PER_WORKER` events per worker are queued past the one being consumed, so a
+    worker that finishes a short event starts the next while a long one is still read: the
+    pool never idles behind a slow event, and still at most `workers` events are read at once.
+    """
+
+    AHEAD_PER_WORKER = 2
 
     def __init__(
         self, fetch: t.Callable[[EventRef], EventBundle], refs: list[EventRef], workers: int
@@ -71,7 +78,8 @@ class Prefetcher:
         if self._pool is None:
             return self._fetch(self._refs[index])
         self._next_submit = max(self._next_submit, index)
-        while self._next_submit < min(len(self._refs), index + self._workers + 1):
+        ahead = self._workers * self.AHEAD_PER_WORKER
+        while self._next_submit < min(len(self._refs), index + ahead + 1):
             ref = self._refs[self._next_submit]
             self._futures[self._next_submit] = self._pool.submit(self._fetch, ref)
             self._next_submit += 1

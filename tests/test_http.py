@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import threading
 import time
 
+import pytest
 import requests
 
-from tap_webinars.http import Pacer, RateLimit, retry_after_seconds
+from tap_webinars.http import HttpClient, HttpPolicy, Pacer, RateLimit, retry_after_seconds
 
 
 def test_pacer_never_lets_more_than_the_limit_through_in_any_window() -> None:
@@ -68,3 +71,78 @@ def test_a_full_window_waits_a_margin_past_the_period() -> None:
     # The sixth call waits for the first to leave a window of 0.5 s * 1.2, not 0.5 s.
     assert stamps[5] - stamps[0] >= 0.6 - 0.005
     assert stamps[4] - stamps[0] < 0.3  # a burst within the limit is not slowed
+
+
+class _Answer(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with who it is and the path it was asked for; counts those in flight."""
+
+    in_flight = 0
+    most_in_flight = 0
+    lock = threading.Lock()
+
+    def do_GET(self) -> None:
+        cls = type(self)
+        with cls.lock:
+            cls.in_flight += 1
+            cls.most_in_flight = max(cls.most_in_flight, cls.in_flight)
+        time.sleep(0.05)
+        body = json.dumps({"server": self.server.name, "path": self.path}).encode()  # type: ignore[attr-defined]
+        with cls.lock:
+            cls.in_flight -= 1
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def _serve(name: str) -> http.server.ThreadingHTTPServer:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    server.name = name  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _client(max_concurrency: int = 4) -> HttpClient:
+    return HttpClient(HttpPolicy("test", ()), timeout=10, max_concurrency=max_concurrency)
+
+
+def test_environment_proxy_is_used_unless_no_proxy_names_the_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    origin, proxy = _serve("origin"), _serve("proxy")
+    url = f"http://127.0.0.1:{origin.server_address[1]}/thing"
+    try:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        via_proxy = _client().get_json(url)
+        assert via_proxy == {"server": "proxy", "path": url}  # a proxy is asked for the full URL
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        assert _client().get_json(url) == {"server": "origin", "path": "/thing"}
+    finally:
+        for server in (origin, proxy):
+            server.shutdown()
+            server.server_close()
+
+
+def test_requests_in_flight_never_exceed_max_concurrency_however_many_threads_ask() -> None:
+    server = _serve("origin")
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    client = _client(max_concurrency=3)
+    _Answer.most_in_flight = 0
+    try:
+        threads = [threading.Thread(target=client.get_json, args=(url,)) for _ in range(6)]
+        futures = [client.submit(lambda: client.get_json(url)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert all(f.result()["server"] == "origin" for f in futures)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _Answer.most_in_flight == 3

@@ -35,10 +35,12 @@ fails naming it. Nothing from an inconsistent read is emitted, so no bookmark pa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import threading
 import typing as t
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -76,6 +78,7 @@ PACIFIC = ZoneInfo(PACIFIC_ZONE)
 DAY_MARGIN = timedelta(days=1)
 RATE_LIMIT_TEXT = "maximum number of calls"
 MAX_PAGES = 100_000  # a guard against an envelope whose total never comes
+MAX_LISTING_WINDOWS_AT_ONCE = 4  # threads for the event listing's six-month windows
 MAX_READS = 3  # reads of one listing before its changing under the pager is an error
 
 
@@ -328,6 +331,22 @@ class On24Adapter(PlatformAdapter):
         # Enrichments by name: True granted, False refused (not asked again this run).
         self._granted: dict[str, bool] = {}
         self._granting = threading.Lock()
+        self._listing_threads: ThreadPoolExecutor | None = None
+        self._threads_lock = threading.Lock()
+
+    def listing_threads(self) -> ThreadPoolExecutor:
+        """Threads that each read one listing (its pages go to the HTTP client's workers).
+
+        Three per event read at once, so an event's listings are read side by side; the
+        requests themselves are bounded by the HTTP client, not by these threads.
+        """
+        with self._threads_lock:
+            if self._listing_threads is None:
+                size = 3 * min(self.http.max_concurrency, self.max_parallel_events)
+                self._listing_threads = ThreadPoolExecutor(
+                    max(size, MAX_LISTING_WINDOWS_AT_ONCE), thread_name_prefix="on24-listing"
+                )
+            return self._listing_threads
 
     @classmethod
     def default_account_id(cls, config: t.Mapping[str, t.Any]) -> str:
@@ -404,13 +423,20 @@ class On24Adapter(PlatformAdapter):
 
     def _listing(self, start: datetime, end: datetime) -> dict[str, EventRef]:
         listed: dict[str, EventRef] = {}
-        for first, last in date_windows(
-            _pacific_day(start) - DAY_MARGIN, _pacific_day(end) + DAY_MARGIN
-        ):
-            params = {"dateFilterMode": "updated", "startDate": str(first), "endDate": str(last)}
-            for event in self.items(EVENTS, params, LISTING_ROLE):
-                ref = self._ref(event)
-                listed[ref.event_id] = ref  # activity during the walk: the later window wins
+        windows = date_windows(_pacific_day(start) - DAY_MARGIN, _pacific_day(end) + DAY_MARGIN)
+        with ListingReads(self) as reads:  # the windows are read at once, used in order
+            started = [
+                reads.start(
+                    EVENTS,
+                    {"dateFilterMode": "updated", "startDate": str(first), "endDate": str(last)},
+                    LISTING_ROLE,
+                )
+                for first, last in windows
+            ]
+            for window in started:
+                for event in reads.items(window):
+                    ref = self._ref(event)
+                    listed[ref.event_id] = ref  # activity during the walk: the later window wins
         return listed
 
     def _events_by_id(self, event_ids: list[str], end: datetime) -> list[EventRef]:
@@ -476,36 +502,58 @@ class On24Adapter(PlatformAdapter):
     def _read_event(
         self, event_id: str, window: Window, wanted: frozenset[str], bundle: EventBundle
     ) -> None:
+        """Read the event's listings at once; map them in order (attendees, registrants, sessions).
+
+        Mapping needs that order: registrants take attendance from attendees, sessions find
+        their viewer among both. An enrichment not yet granted is read alone, when its turn
+        comes (a refusal then costs one request for the run).
+        """
         reader = AttendeeReader(self, event_id, wanted)
-        if wanted & set(ATTENDEE_STREAMS):
-            for attendee in self.items(ATTENDEES, EVERY_USER, ATTENDEES_ROLE, event_id=event_id):
-                reader.read(attendee, bundle)
-        else:  # registrants' attendance and sessions' viewers still come from attendees
+        with ListingReads(self) as reads:
+            attendees = registrants = sessions = None
+            if wanted & set(ATTENDEE_STREAMS):
+                attendees = reads.start(ATTENDEES, EVERY_USER, ATTENDEES_ROLE, event_id=event_id)
+            elif self._granted.get(ATTENDANCE_ROLE.what):
+                attendees = reads.start(ATTENDEES, EVERY_USER, None, event_id=event_id)
+            if "registrants" in wanted:
+                registrants = reads.start(
+                    REGISTRANTS, EVERY_USER, REGISTRANTS_ROLE, event_id=event_id
+                )
+            if "registrant_sessions" in wanted:
+                params: dict[str, t.Any] = {}
+                if window.since is not None:  # sessions never change once over: new ones only
+                    params["startDate"] = str(_pacific_day(window.start) - DAY_MARGIN)
+                sessions = reads.start(SESSIONS, params, SESSIONS_ROLE, event_id=event_id)
 
-            def attendance() -> bool:
-                for attendee in self.items(ATTENDEES, EVERY_USER, None, event_id=event_id):
+            if wanted & set(ATTENDEE_STREAMS):
+                assert attendees is not None
+                for attendee in reads.items(attendees):
                     reader.read(attendee, bundle)
-                return True
+            else:  # registrants' attendance and sessions' viewers still come from attendees
 
-            reader.attendance_known = bool(self.enrich(ATTENDANCE_ROLE, attendance))
-        if "registrants" in wanted:
-            listed: set[str] = set()
-            attended = reader.attended if reader.attendance_known else None
-            for registrant in self.items(
-                REGISTRANTS, EVERY_USER, REGISTRANTS_ROLE, event_id=event_id
-            ):
-                record = self.registrant_record(event_id, registrant, attended)
-                listed.add(record["registrant_id"])
-                reader.know_registrant(registrant, record)
-                bundle.add("registrants", record)
-            for record in reader.unlisted_registrants(listed):
-                bundle.add("registrants", record)
-        if "registrant_sessions" in wanted:
-            params: dict[str, t.Any] = {}
-            if window.since is not None:  # sessions never change once over: read new ones only
-                params["startDate"] = str(_pacific_day(window.start) - DAY_MARGIN)
-            for session in self.items(SESSIONS, params, SESSIONS_ROLE, event_id=event_id):
-                bundle.add("registrant_sessions", self.session_record(event_id, session, reader))
+                def attendance() -> bool:
+                    started = attendees or reads.start(
+                        ATTENDEES, EVERY_USER, None, event_id=event_id
+                    )
+                    for attendee in reads.items(started):
+                        reader.read(attendee, bundle)
+                    return True
+
+                reader.attendance_known = bool(self.enrich(ATTENDANCE_ROLE, attendance))
+            if registrants is not None:
+                listed: set[str] = set()
+                attended = reader.attended if reader.attendance_known else None
+                for registrant in reads.items(registrants):
+                    record = self.registrant_record(event_id, registrant, attended)
+                    listed.add(record["registrant_id"])
+                    reader.know_registrant(registrant, record)
+                    bundle.add("registrants", record)
+                for record in reader.unlisted_registrants(listed):
+                    bundle.add("registrants", record)
+            if sessions is not None:
+                for session in reads.items(sessions):
+                    record = self.session_record(event_id, session, reader)
+                    bundle.add("registrant_sessions", record)
 
     # ------------------------------------------------------------------------ HTTP
 
@@ -521,17 +569,32 @@ class On24Adapter(PlatformAdapter):
         A refusal is the *role*'s (None: the caller's to handle). An inconsistent read is
         read again; after MAX_READS the listing fails, naming its endpoint and what changed.
         """
+        spool = self.read_listing(collection, params, role, **path_args)
+        try:
+            yield from spool
+        finally:
+            spool.close()
+
+    def read_listing(
+        self,
+        collection: Collection,
+        params: t.Mapping[str, t.Any],
+        role: Core | None,
+        **path_args: str,
+    ) -> RecordSpool:
+        """`items`, read in full before it is used: a spool the caller closes."""
         path = collection.path.format(**path_args)
         problem = ""
         for attempt in range(1, MAX_READS + 1):
             spool = RecordSpool()
             try:
                 problem = self._read_once(collection, path, params, role, spool)
-                if not problem:
-                    yield from spool
-                    return
-            finally:
+            except BaseException:
                 spool.close()
+                raise
+            if not problem:
+                return spool
+            spool.close()
             if attempt < MAX_READS:
                 self.logger.warning(
                     "on24: %s changed while it was paged (%s); reading it again", path, problem
@@ -553,7 +616,9 @@ class On24Adapter(PlatformAdapter):
         """Read every page into *spool*; return what made the read inconsistent, or ""."""
         pages = collection.pages()
         check = ListingCheck(collection.key)
-        reads: t.Iterable[dict[str, t.Any]] = self.api.paged(path, params, pages)
+        reads: t.Iterable[dict[str, t.Any]] = self.api.paged(
+            path, params, pages, concurrent_pages=True
+        )
         if role is not None:
             reads = self.permissions.core_items(role, reads)
         try:
@@ -643,6 +708,52 @@ class On24Adapter(PlatformAdapter):
             attended=True,
             extra=extra,
         )
+
+
+class ListingReads:
+    """Listings read at once, each on its own thread, and used in the order the caller asks.
+
+    Every request still goes through the HTTP client, whose one cap bounds the requests in
+    flight. On leaving the block, reads nobody used are waited for and their spools freed,
+    so no request of a failed event outlives it.
+    """
+
+    def __init__(self, adapter: On24Adapter) -> None:
+        self.adapter = adapter
+        self._started: list[Future[RecordSpool]] = []
+
+    def __enter__(self) -> ListingReads:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for read in self._started:
+            if read.cancel():
+                continue
+            with contextlib.suppress(Exception):  # unused: the caller's error wins
+                read.result().close()
+
+    def start(
+        self,
+        collection: Collection,
+        params: t.Mapping[str, t.Any],
+        role: Core | None,
+        **path_args: str,
+    ) -> Future[RecordSpool]:
+        """Begin reading a listing (see `On24Adapter.read_listing`)."""
+        read = self.adapter.listing_threads().submit(
+            self.adapter.read_listing, collection, params, role, **path_args
+        )
+        self._started.append(read)
+        return read
+
+    def items(self, read: Future[RecordSpool]) -> t.Iterator[dict[str, t.Any]]:
+        """The listing's items, once it is read (its refusal or failure raised here)."""
+        self._started.remove(read)
+        spool = read.result()
+        try:
+            yield from spool
+        finally:
+            spool.close()
 
 
 @dataclass
