@@ -20,17 +20,10 @@ from tap_webinars import redaction
 from tap_webinars.errors import AuthenticationError, SettingsError, TapWebinarsError
 from tap_webinars.permissions import is_refusal
 from tap_webinars.platforms import adapter_class, load_settings
-from tap_webinars.platforms.base import PlatformAdapter
+from tap_webinars.platforms.base import CHILD_STREAMS, PlatformAdapter
 
 REFUSED = frozenset({403, 404})
-STREAMS = (
-    "events",
-    "registrants",
-    "registrant_sessions",
-    "viewers",
-    "survey_responses",
-    "questions",
-)
+STREAMS = ("events", *CHILD_STREAMS)
 
 
 @dataclass
