@@ -70,6 +70,11 @@ class Permissions:
         self.skipped: dict[str, str] = {}
         self._warned: set[str] = set()
         self._lock = threading.Lock()
+        # Enrichments by name: True granted, False refused. Permissions belong to the
+        # credentials, not to an event, so a refused one is not asked again this run, and
+        # the first read of each is made alone (one refused request, not one per thread).
+        self._granted: dict[str, bool] = {}
+        self._first_reads: dict[str, threading.Lock] = {}
 
     def core(self, role: Core, read: t.Callable[[], T]) -> T:
         """Run *read*; a refusal becomes StreamUnavailableError for the role's streams."""
@@ -93,14 +98,33 @@ class Permissions:
             yield item
 
     def optional(self, role: Enrichment, read: t.Callable[[], T]) -> T | None:
-        """Run *read*; a refusal costs the role's columns and one warning, and gives None."""
+        """Run *read*; a refusal costs the role's columns and one warning, and gives None.
+
+        Once refused, the role is not asked again this run: later calls give None at once.
+        """
+        if role.what not in self._granted:
+            with self._lock:
+                first_read = self._first_reads.setdefault(role.what, threading.Lock())
+            with first_read:
+                if role.what not in self._granted:
+                    return self._attempt(role, read)
+        return self._attempt(role, read) if self._granted[role.what] else None
+
+    def granted(self, role: Enrichment) -> bool:
+        """Whether *role* has been read successfully this run (not merely not refused)."""
+        return self._granted.get(role.what) is True
+
+    def _attempt(self, role: Enrichment, read: t.Callable[[], T]) -> T | None:
         try:
-            return read()
+            result = read()
         except RequestFailedError as error:
             if not is_refusal(error, role.refused_statuses):
                 raise
+            self._granted[role.what] = False
             self._note(role, error)
             return None
+        self._granted.setdefault(role.what, True)
+        return result
 
     def skip_item(self, what: str, reason: str) -> None:
         """Skip one item refused on its own (an event the credentials may not report on).

@@ -610,10 +610,7 @@ class ConferenceReader:
                 self._refused.add(resource.name)
                 raise
         what, columns = ENRICHES[stream]
-        found = permissions.optional(Enrichment(what, permission, columns, NO_STATUSES), read)
-        if found is None:
-            self._refused.add(resource.name)
-        return found
+        return permissions.optional(Enrichment(what, permission, columns, NO_STATUSES), read)
 
     def access_probes(self) -> list[Probe]:
         """One call per configured resource, for the first event `event.do` lists."""

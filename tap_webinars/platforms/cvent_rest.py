@@ -286,13 +286,13 @@ class RestReader:
             raise
 
     def optional(self, template: str, read: t.Callable[[], T]) -> T | None:
-        """A read that only fills columns; refused once, it is not asked again this run."""
+        """A read that only fills columns; refused once, `Permissions` asks it no more.
+
+        Nor is a resource already refused as a stream's core read asked for again.
+        """
         if template in self._refused:
             return None
-        result = self.adapter.permissions.optional(ENRICHMENTS[template], read)
-        if result is None:
-            self._refused.add(template)
-        return result
+        return self.adapter.permissions.optional(ENRICHMENTS[template], read)
 
     def check(self) -> None:
         """Get a token and read one event."""

@@ -328,9 +328,6 @@ class On24Adapter(PlatformAdapter):
         self.client_id = str(self.settings.get("on24_client_id")).strip()
         self.base_url = f"{host}/v2/client/{self.client_id}"
         self.api = JsonApi(self.http, self.base_url)
-        # Enrichments by name: True granted, False refused (not asked again this run).
-        self._granted: dict[str, bool] = {}
-        self._granting = threading.Lock()
         self._listing_threads: ThreadPoolExecutor | None = None
         self._threads_lock = threading.Lock()
 
@@ -394,20 +391,6 @@ class On24Adapter(PlatformAdapter):
             Probe(("survey_responses",), POLLS_ROLE.permission, probes.of(POLLS_PATH), True),
         ]
 
-    def enrich(self, role: Enrichment, read: t.Callable[[], T]) -> T | None:
-        """Run an enrichment read; refused once, it is not asked for again this run.
-
-        Permissions belong to the token, not the event: the first read of each enrichment
-        is made alone, so a refusal costs one request and one warning, not one per event.
-        """
-        if role.what not in self._granted:
-            with self._granting:
-                if role.what not in self._granted:
-                    result = self.permissions.optional(role, read)
-                    self._granted[role.what] = result is not None
-                    return result
-        return self.permissions.optional(role, read) if self._granted[role.what] else None
-
     # ------------------------------------------------------------------ the listing
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:
@@ -444,7 +427,7 @@ class On24Adapter(PlatformAdapter):
         refs: list[EventRef] = []
         refused: list[str] = []
         for event_id in event_ids:
-            found = self.enrich(DETAIL_ROLE, functools.partial(self._event, event_id))
+            found = self.permissions.optional(DETAIL_ROLE, functools.partial(self._event, event_id))
             if found is None:
                 refused.append(event_id)
             else:
@@ -513,7 +496,7 @@ class On24Adapter(PlatformAdapter):
             attendees = registrants = sessions = None
             if wanted & set(ATTENDEE_STREAMS):
                 attendees = reads.start(ATTENDEES, EVERY_USER, ATTENDEES_ROLE, event_id=event_id)
-            elif self._granted.get(ATTENDANCE_ROLE.what):
+            elif self.permissions.granted(ATTENDANCE_ROLE):
                 attendees = reads.start(ATTENDEES, EVERY_USER, None, event_id=event_id)
             if "registrants" in wanted:
                 registrants = reads.start(
@@ -539,7 +522,9 @@ class On24Adapter(PlatformAdapter):
                         reader.read(attendee, bundle)
                     return True
 
-                reader.attendance_known = bool(self.enrich(ATTENDANCE_ROLE, attendance))
+                reader.attendance_known = bool(
+                    self.permissions.optional(ATTENDANCE_ROLE, attendance)
+                )
             if registrants is not None:
                 listed: set[str] = set()
                 attended = reader.attended if reader.attendance_known else None
@@ -958,7 +943,9 @@ class AttendeeReader:
             path = SURVEYS_PATH.format(event_id=self.event_id)
             endpoint = self.adapter.api.url(path)
             self._surveys = SurveyCatalog()
-            body = self.adapter.enrich(SURVEYS_ROLE, lambda: self.adapter.api.get(path))
+            body = self.adapter.permissions.optional(
+                SURVEYS_ROLE, lambda: self.adapter.api.get(path)
+            )
             for survey in _list(endpoint, body or {}, "surveys"):
                 survey_id = n.identifier(survey.get("surveyid"))
                 if survey_id is not None:
@@ -973,7 +960,7 @@ class AttendeeReader:
         """The catalog entry of a poll (its type); read once per event."""
         if self._polls is None:
             path = POLLS_PATH.format(event_id=self.event_id)
-            body = self.adapter.enrich(POLLS_ROLE, lambda: self.adapter.api.get(path))
+            body = self.adapter.permissions.optional(POLLS_ROLE, lambda: self.adapter.api.get(path))
             polls = _list(self.adapter.api.url(path), body or {}, "polls")
             self._polls = {str(n.identifier(p.get("pollid"))): p for p in polls}
         return self._polls.get(poll_id or "", {})
