@@ -40,6 +40,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _webcasts import large_event_config
+
 from tap_webinars.sandbox import on24
 from tap_webinars.sandbox.webcasts import PASSWORD, USERNAME
 from tests.harness import BIN, SandboxProcess
@@ -206,16 +208,7 @@ def report(name: str, tap: TapCost, parse: float, serialise: float, size: str) -
 def bench_webcasts(viewers: int, repeat: int) -> None:
     sandbox = SandboxProcess()
     try:
-        event_id = sandbox.admin("webcasts", "create_event", viewers=viewers)["event_id"]
-        config = {
-            "platform": "webcasts",
-            "webcasts_username": USERNAME,
-            "webcasts_password": PASSWORD,
-            "api_url": sandbox.api_url("webcasts"),
-            "webcasts_reporting_url": sandbox.api_url("webcasts"),
-            "start_date": "2014-01-01T00:00:00Z",
-            "event_ids": [event_id],
-        }
+        config = large_event_config(sandbox, viewers)
         _output, startup, _wall = run_tap(config, "--discover")
         print(f"tap start-up (--discover): {startup:.2f} s CPU")
         sandbox.clear_requests()

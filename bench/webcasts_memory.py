@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tap_webinars.sandbox.webcasts import PASSWORD, USERNAME
+from _webcasts import large_event_config
+
 from tests.harness import BIN, SandboxProcess
 
 REPORT_PATH = "/api/reporting/audience_reports"
@@ -31,17 +32,8 @@ REPORT_PATH = "/api/reporting/audience_reports"
 
 def measure(sandbox: SandboxProcess, viewers: int) -> dict[str, object]:
     """Sync one event of *viewers* viewers; return peak RSS, time and what came out."""
-    event_id = sandbox.admin("webcasts", "create_event", viewers=viewers)["event_id"]
+    config = large_event_config(sandbox, viewers)
     sandbox.clear_requests()
-    config = {
-        "platform": "webcasts",
-        "webcasts_username": USERNAME,
-        "webcasts_password": PASSWORD,
-        "api_url": sandbox.api_url("webcasts"),
-        "webcasts_reporting_url": sandbox.api_url("webcasts"),
-        "start_date": "2014-01-01T00:00:00Z",
-        "event_ids": [event_id],
-    }
     records: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "config.json")
