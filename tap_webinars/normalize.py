@@ -37,6 +37,7 @@ def format_timestamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
+@lru_cache(maxsize=64)
 def zone(name: str | None) -> timezone | ZoneInfo:
     """Resolve a platform's time-zone name (IANA, `GMT`, `UTC`, `Etc/...`); unknown is UTC."""
     if not name or name.upper() in ("GMT", "UTC", "Z"):
@@ -129,7 +130,46 @@ def timestamp(value: t.Any, *, tz: str | None = None) -> str | None:
 @lru_cache(maxsize=4096)
 def _timestamp_text(value: str, tz: str | None) -> str:
     """`timestamp` of a text value, remembered: reports repeat event and session times."""
-    return format_timestamp(parse_timestamp(value, tz=tz))
+    return _text_timestamp_fast(value.strip(), tz) or format_timestamp(
+        parse_timestamp(value, tz=tz)
+    )
+
+
+def _text_timestamp_fast(text: str, tz: str | None) -> str | None:
+    """The unified text of the two shapes platforms send most, straight from the text.
+
+    ISO 8601 (`2014-11-04T20:04:01Z`, with an offset, or naive in *tz*) and the US report
+    format; None for anything else, or anything out of range, which `parse_timestamp`
+    then judges (its error stands). The result is `format_timestamp`'s, byte for byte.
+    """
+    if len(text) >= 19 and text[4] == "-" and text[10] in "Tt ":
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone(tz))
+        return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    match = _US_TIME.fullmatch(text)
+    if match is None:
+        return None
+    month, day, year, hour, minute, second, half = match.groups()
+    clock = int(hour)
+    if not 1 <= clock <= 12:
+        return None
+    try:
+        moment = datetime(
+            int(year),
+            int(month),
+            int(day),
+            clock % 12 + (12 if half in "Pp" else 0),
+            int(minute),
+            int(second),
+            tzinfo=zone(tz),
+        )
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc).isoformat()
 
 
 def text(value: t.Any) -> str | None:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import typing as t
 from pathlib import Path
 
-import singer_sdk.singerlib as singer
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 from typing_extensions import override
 
 from tap_webinars.normalize import utc_now
 from tap_webinars.records import SAFE_RECORD_PATH
 from tap_webinars.sync import SyncRun
+from tap_webinars.writer import SchemaOnceWriter
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -88,29 +89,6 @@ class WebinarStream(Stream):
             raise ValueError(msg)
         return record
 
-    @override
-    def _generate_record_messages(
-        self, record: dict[str, t.Any]
-    ) -> t.Generator[singer.RecordMessage, None, None]:
-        """The SDK's RECORD messages, without its deselection pass when nothing is deselected.
-
-        singer-sdk 0.54 walks every record to pop deselected properties, selected or not, in
-        this private method, and offers no public hook to skip the walk; this is the SDK's
-        own body minus that walk (and minus conformance, which is off).
-        """
-        if SAFE_RECORD_PATH or not self._all_selected():
-            yield from super()._generate_record_messages(record)
-            return
-        for stream_map in self.stream_maps:
-            mapped = stream_map.transform(record)
-            if mapped is not None:
-                yield singer.RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped,
-                    version=self._stream_version,
-                    time_extracted=utc_now(),
-                )
-
     def _all_selected(self) -> bool:
         """Whether the catalog selects every property (the usual case)."""
         mask = self.mask
@@ -172,7 +150,15 @@ class EventsStream(WebinarStream):
 
 
 class EventChildStream(WebinarStream):
-    """A stream filled per event from the event's bundle."""
+    """A stream filled per event from the event's bundle.
+
+    Its records go to stdout in batches (`SchemaOnceWriter.write_records`) when nothing
+    asks for the SDK's per-record work: every property selected, no stream map or
+    flattening, no record limit, the tap's own writer. Then each record costs its
+    `post_process` and its encoding; the SDK's loop costs several times that per record
+    (a message object, deselection, mapping, state and metric calls, a flush each).
+    Anything else, and `TAP_WEBINARS_SAFE_RECORD_PATH=1`, takes the SDK's loop.
+    """
 
     parent_stream_type = EventsStream
     # Stateless: the parent's per-event bookmark decides what is re-read.
@@ -190,6 +176,52 @@ class EventChildStream(WebinarStream):
         if not context:
             return iter(())
         return self.run.records(context["event_id"], self.name)
+
+    @override
+    def _sync_records(
+        self, context: Context | None = None, *, write_messages: bool = True
+    ) -> t.Generator[dict[str, t.Any], t.Any, t.Any]:
+        """The SDK's record loop, or the batch path when it would change nothing.
+
+        singer-sdk 0.54 has no public hook for how a stream's records become messages;
+        this is the one private method the tap overrides for that (see the class doc).
+        """
+        writer = self._tap.message_writer
+        if not (
+            write_messages
+            and context is not None
+            and isinstance(writer, SchemaOnceWriter)
+            and self._writes_batches()
+        ):
+            yield from super()._sync_records(context, write_messages=write_messages)
+            return
+        with self.get_record_counter() as counter, self.get_sync_timer() as timer:
+            counter.with_context(context)
+            timer.with_context(context)
+            records = (self.post_process(record, context) for record in self.get_records(context))
+            written = writer.write_records(
+                self.name, records, version=self._stream_version, time_extracted=utc_now()
+            )
+            counter.increment(written)
+        # As the SDK's loop ends: its STATE after a child's records is what carries each
+        # event's bookmark out promptly (the events stream writes its own only at the end).
+        if written:
+            self.state_manager.is_flushed = False
+        self._write_state_message()
+
+    def _writes_batches(self) -> bool:
+        """Whether the batch path emits exactly what the SDK's loop would."""
+        maps = self.stream_maps
+        return (
+            not SAFE_RECORD_PATH
+            and self.selected
+            and self.ABORT_AT_RECORD_COUNT is None
+            and len(maps) == 1
+            and type(maps[0]) is SameRecordTransform
+            and maps[0].stream_alias == self.name
+            and not maps[0].flattening_enabled
+            and self._all_selected()
+        )
 
 
 class RegistrantsStream(EventChildStream):

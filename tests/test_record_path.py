@@ -26,7 +26,7 @@ from tap_webinars.records import (
     SPOOL_MEMORY_RECORDS,
     RecordSpool,
 )
-from tests.harness import SandboxProcess, TapRun, run_tap
+from tests.harness import SandboxProcess, run_tap
 from tests.platform_configs import CASES, STREAMS
 
 # RFC 3339 `date-time`, as JSON Schema defines the format: full date, `T`, full time with
@@ -61,18 +61,24 @@ def discovered_schemas(config: dict[str, t.Any]) -> dict[str, dict[str, t.Any]]:
 
 def sync(
     sandbox: SandboxProcess, platform: str, *, safe: bool, concurrency: int
-) -> dict[str, list[dict[str, t.Any]]]:
-    """One full sync of *platform*; its records per stream, in order."""
+) -> list[dict[str, t.Any]]:
+    """One full sync of *platform*: every message it wrote, in order, `time_extracted` aside.
+
+    `time_extracted` is when the tap read the record: different in every run.
+    """
     sandbox.configure(**{platform: {"reset_rate_limit": True}})
     config = {**CASES[platform].config(sandbox.api_url(platform)), "max_concurrency": concurrency}
     env = {SAFE_RECORD_PATH_VARIABLE: "1" if safe else "0"}
     run = run_tap(config, env=env)
     assert run.returncode == 0, run.stderr[-2000:]
-    return records_by_stream(run)
+    return [{k: v for k, v in m.items() if k != "time_extracted"} for m in run.messages]
 
 
-def records_by_stream(run: TapRun) -> dict[str, list[dict[str, t.Any]]]:
-    return {stream: run.records(stream) for stream in STREAMS}
+def records_by_stream(messages: list[dict[str, t.Any]]) -> dict[str, list[dict[str, t.Any]]]:
+    return {
+        stream: [m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == stream]
+        for stream in STREAMS
+    }
 
 
 def test_the_date_time_check_can_fail() -> None:
@@ -87,7 +93,7 @@ def test_the_date_time_check_can_fail() -> None:
 @pytest.mark.parametrize("platform", sorted(CASES))
 def test_every_record_fits_its_discovered_schema(sandbox: SandboxProcess, platform: str) -> None:
     schemas = discovered_schemas(CASES[platform].config(sandbox.api_url(platform)))
-    records = sync(sandbox, platform, safe=False, concurrency=8)
+    records = records_by_stream(sync(sandbox, platform, safe=False, concurrency=8))
     assert sum(map(len, records.values())) > 0
     for stream, rows in records.items():
         validator = jsonschema.Draft7Validator(schemas[stream], format_checker=FORMATS)
@@ -146,10 +152,15 @@ def test_fast_and_safe_record_paths_emit_the_same_records(
     safe, fast_serial, fast_parallel = (
         read_times_marked(run, span) for run in (safe, fast_serial, fast_parallel)
     )
-    assert safe["events"] and safe["registrants"], platform
+    by_stream = records_by_stream(safe)
+    assert by_stream["events"] and by_stream["registrants"], platform
     for stream in STREAMS:
-        assert fast_serial[stream] == safe[stream], (platform, stream)
-        assert fast_parallel[stream] == safe[stream], (platform, stream)
+        assert records_by_stream(fast_serial)[stream] == by_stream[stream], (platform, stream)
+        assert records_by_stream(fast_parallel)[stream] == by_stream[stream], (platform, stream)
+    # The whole output too: SCHEMA, RECORD envelopes (stream, version) and STATE, in order.
+    assert [m["type"] for m in safe].count("STATE") > 0
+    assert fast_serial == safe, platform
+    assert fast_parallel == safe, platform
 
 
 def test_spool_returns_records_in_order_across_memory_and_disk() -> None:
@@ -191,3 +202,47 @@ def test_a_deselected_property_is_left_out_on_both_paths(sandbox: SandboxProcess
     assert all("email" not in r and "extra" not in r and "registrant_id" in r for r in registrants)
     assert any(r["email"] for r in runs["0"].records("viewers"))  # other streams keep theirs
     assert registrants == runs["1"].records("registrants")
+
+
+def test_stream_maps_and_flattening_still_apply_to_child_streams(sandbox: SandboxProcess) -> None:
+    """A config that maps or flattens records takes the SDK's loop, which applies it."""
+    base = CASES["webcasts"].config(sandbox.api_url("webcasts"))
+    plain = run_tap(base).records("registrants")
+    config = {
+        **base,
+        "stream_maps": {"registrants": {"__filter__": "attended", "email": "__NULL__"}},
+        "flattening_enabled": True,
+        "flattening_max_depth": 1,
+    }
+    runs = {safe: run_tap(config, env={SAFE_RECORD_PATH_VARIABLE: safe}) for safe in ("0", "1")}
+    for run in runs.values():
+        assert run.returncode == 0, run.stderr[-2000:]
+    registrants = runs["0"].records("registrants")
+    attended = [r for r in plain if r["attended"]]
+    assert registrants and 0 < len(attended) < len(plain)
+    assert [r["registrant_id"] for r in registrants] == [r["registrant_id"] for r in attended]
+    assert all("email" not in r for r in registrants)
+    viewers = runs["0"].records("viewers")
+    # Flattened, `extra` (an object with no declared properties) becomes its JSON text.
+    assert viewers and all(isinstance(r["extra"], str) for r in viewers)
+    assert [json.loads(r["extra"]) for r in viewers] == [
+        r["extra"] for r in run_tap(base).records("viewers")
+    ]
+    assert registrants == runs["1"].records("registrants")
+    assert viewers == runs["1"].records("viewers")
+
+
+def test_record_count_metrics_count_every_record(sandbox: SandboxProcess) -> None:
+    """The batch path keeps the SDK's record_count metric per stream and event right."""
+    run = run_tap(CASES["on24"].config(sandbox.api_url("on24")))
+    assert run.returncode == 0, run.stderr[-2000:]
+    counted: dict[str, int] = {}
+    for line in run.stderr.splitlines():
+        if "METRIC" in line and '"record_count"' in line:
+            point = json.loads(line[line.index("{") :])
+            stream = point["tags"]["stream"]
+            counted[stream] = counted.get(stream, 0) + point["value"]
+    emitted = {stream: len(run.records(stream)) for stream in STREAMS}
+    assert emitted["registrants"] > 0 and emitted["registrant_sessions"] > 0
+    for stream in STREAMS:
+        assert counted.get(stream, 0) == emitted[stream], stream

@@ -98,6 +98,36 @@ def test_us_timestamps_in_a_zone_match_strptime(tz: str) -> None:
         assert n.parse_timestamp(text, tz=tz) == expected, (text, tz)
 
 
+@pytest.mark.parametrize("tz", [None, "GMT", "America/New_York", "Asia/Kolkata"])
+def test_timestamp_columns_from_text_match_independent_parsers(tz: str | None) -> None:
+    """`timestamp()` of text (its fast path straight to the column text) against strptime."""
+    zone = timezone.utc if tz in (None, "GMT") else ZoneInfo(tz)
+    rnd = random.Random(3)
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    checked = 0
+    for text in us_time_texts(3_000, seed=7):
+        local = strptime_or_none(text, US_TIME)
+        if local is None:
+            with pytest.raises(ValueError, match="unrecognised timestamp"):
+                n.timestamp(text, tz=tz)
+            continue
+        expected = local.replace(tzinfo=zone).astimezone(timezone.utc)
+        assert n.timestamp(f" {text} ", tz=tz) == expected.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        checked += 1
+    for _ in range(3_000):
+        moment = epoch + timedelta(seconds=rnd.randint(0, 4_000_000_000))
+        fraction = rnd.choice(["", ".5", ".123456"])
+        offset = rnd.choice(["", "Z", "z", "+00:00", "-08:00", "+05:30"])
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + offset
+        parsed = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=zone)
+        expected_text = parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        assert n.timestamp(text, tz=tz) == expected_text, (text, tz)
+        checked += 1
+    assert checked > 4_000
+
+
 def test_iso_and_epoch_timestamps_match_independent_parsers() -> None:
     rnd = random.Random(5)
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
