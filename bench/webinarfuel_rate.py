@@ -16,6 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _verdict import verdict
+
 from tests.harness import SandboxProcess, run_tap
 
 # Registrations added to each of the first webinars: about 350 requests for a full sync.
@@ -69,6 +71,12 @@ def main() -> None:
             f"sustained rate: {rate:.1f} requests/min between first and last request "
             f"(limit {LIMIT_PER_MINUTE}; ratio {rate / LIMIT_PER_MINUTE:.2f}); "
             f"busiest 60 s window at the sandbox: {busiest} requests"
+        )
+        verdict(
+            "WebinarFuel backfill",
+            f"{len(log)} requests, {rate:.1f}/min sustained, {refused} x 429",
+            ">= 300 requests, >= 90/min, 0 x 429",
+            met=len(log) >= 300 and rate >= 90 and refused == 0,
         )
     finally:
         sandbox.stop()

@@ -271,7 +271,7 @@ def stable_id(*parts: t.Any) -> str:
     """An id for a platform record that has none: a hash of its natural key, same every run."""
     # Byte for byte `json.dumps([None or str(part), ...], ensure_ascii=False)`, which the
     # ids have always hashed, without building an encoder per call.
-    material = "[" + ", ".join("null" if p is None else _json_string(str(p)) for p in parts) + "]"
+    material = "[" + ", ".join(["null" if p is None else _json_string(str(p)) for p in parts]) + "]"
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
