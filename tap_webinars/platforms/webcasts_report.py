@@ -20,9 +20,12 @@ import re
 import typing as t
 import xml.etree.ElementTree as ET
 from array import array
+from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache, partial
+from itertools import takewhile
+from operator import ne
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -259,6 +262,11 @@ def _session_type(value: t.Any) -> str | None:
 RecordMaker = t.Callable[..., dict[str, t.Any]]  # PlatformAdapter.record
 
 
+def _drain(items: t.Iterable[t.Any]) -> None:
+    """Consume *items*, keeping nothing (in C: `deque` of no length)."""
+    deque(items, maxlen=0)
+
+
 class RegistrantTable:
     """The registrants one report has listed, in 8 bytes each: to tell one listed twice.
 
@@ -460,30 +468,27 @@ class ReportReader:
         """Parse the whole report from *source*, filling the bundle; fail on anything odd."""
         root: ET.Element | None = None
         viewers: ET.Element | None = None
-        viewer: ET.Element | None = None  # the open `viewer`: its descendants wait for its end
         path: list[str] = []  # tags of the open elements outside viewers, outermost first
         try:
             events = SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True)
             for kind, element in events:
-                if viewer is not None:
-                    if element is viewer:  # its end: the one other event it has
-                        path.pop()
-                        self.viewer(element)
-                        if viewers is not None:
-                            viewers.remove(element)
-                        viewer = None
-                    continue
                 tag = element.tag
                 if kind == "start":
-                    path.append(tag)
                     if root is None:
                         root = element
                         if tag != "convey_api":
                             raise self._error(f"expected a convey_api document, got <{tag}>")
                     elif tag == "viewer":
-                        viewer = element
+                        # Its descendants' events pass by, unexamined (in C), up to and
+                        # including its own end; then it is complete.
+                        _drain(takewhile(partial(ne, ("end", element)), events))
+                        self.viewer(element)
+                        if viewers is not None:
+                            viewers.remove(element)
+                        continue
                     elif tag == "viewers":
                         viewers = element
+                    path.append(tag)
                     continue
                 path.pop()
                 self.element(element, path[-1] if path else None)
