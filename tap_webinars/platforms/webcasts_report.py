@@ -14,11 +14,18 @@ too) and the events record. It does not import the adapter.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import typing as t
 import xml.etree.ElementTree as ET
-from collections import Counter
-from functools import partial
+from array import array
+from collections import deque
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from functools import lru_cache, partial
+from itertools import takewhile
+from operator import ne
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -26,7 +33,8 @@ import defusedxml.ElementTree as SafeET
 from tap_webinars import normalize as n
 from tap_webinars import redaction
 from tap_webinars.errors import PayloadError
-from tap_webinars.platforms.base import EventBundle, EventRef, Viewing, map_fields, viewer_totals
+from tap_webinars.platforms.base import VIEWING_KINDS, EventBundle, EventRef, map_fields
+from tap_webinars.records import SAFE_RECORD_PATH
 
 # Event list `event_info` attributes (its text is the title). Times here are GMT.
 EVENT_LIST_FIELDS: n.FieldMap = {
@@ -88,6 +96,11 @@ REGISTRATION_FIELDS: n.FieldMap = {
 
 STANDARD_QUESTIONS_WITHOUT_COLUMN = frozenset({"mobile", "fax"})  # kept in extra
 
+# The standard questions whose column is their trimmed text (`n.text`): all of them today.
+_TEXT_ANSWER_COLUMNS = {
+    source: column for source, (column, convert) in REGISTRATION_FIELDS.items() if convert is n.text
+}
+
 
 def session_type(value: t.Any) -> str | None:
     """Live / On-Demand / SimLive (any spelling) to the unified session types."""
@@ -139,14 +152,172 @@ ENVELOPE_PARENTS = frozenset({"convey_api", "result"})
 
 
 def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
-    """*fields* with every timestamp read in *tz* (the report's time zone)."""
+    """*fields* with every timestamp read in *tz* (the report's time zone).
+
+    The converters are `report_timestamp(tz)` and `_session_type`: the same values as
+    `n.timestamp` and `session_type`, sooner.
+    """
+    local_time = report_timestamp(tz)
+    faster: dict[Converter, Converter] = {
+        n.timestamp: local_time,
+        session_type: _session_type,
+        n.seconds_from_milliseconds: _seconds_from_milliseconds,
+    }
     return {
-        source: (column, partial(n.timestamp, tz=tz) if convert is n.timestamp else convert)
+        source: (column, faster.get(convert, convert))
         for source, (column, convert) in fields.items()
     }
 
 
+Converter = t.Callable[[t.Any], t.Any]
+
+# The report's own time format, as `n.timestamp` reads it on its fast path.
+_US_TIME = re.compile(r"(\d\d?)/(\d\d?)/(\d{4}) (\d\d?):(\d\d):(\d\d) ([AaPp])[Mm]", re.ASCII)
+
+
+def report_timestamp(tz: str) -> Converter:
+    """`n.timestamp(value, tz=tz)`, with the report's `11/04/2014 08:04:01 PM` read here.
+
+    Every other shape, and anything this path would not take (an hour out of 1-12, a day
+    the month lacks), goes to `n.timestamp`, as does everything on the safe record path
+    (`TAP_WEBINARS_SAFE_RECORD_PATH`). In UTC (GMT, the default) the result is written
+    without a time-zone conversion; in any other zone it is converted as `n.timestamp`
+    converts it. Registration and session times are nearly all distinct, so caching them
+    (as `n.timestamp` does) helps little: the saving is the parse.
+    """
+    slow = partial(n.timestamp, tz=tz)
+    if SAFE_RECORD_PATH:
+        return slow
+    try:
+        where = n.zone(tz)
+    except ValueError:  # n.timestamp says so, naming the field, where a time needs the zone
+        return slow
+    in_utc = where is timezone.utc
+    utc = timezone.utc
+    fullmatch = _US_TIME.fullmatch
+
+    days: dict[str, str] = {}  # the date part as sent -> ISO date, "" for no such day
+
+    def convert(value: t.Any) -> str | None:
+        if type(value) is not str:
+            return slow(value)
+        text = value.strip()
+        match = fullmatch(text)
+        if match is None:
+            return slow(value)
+        hour, minute, second, half = match.group(4, 5, 6, 7)
+        clock = int(hour)
+        if not (1 <= clock <= 12 and minute < "60" and second < "60"):  # two digits each
+            return slow(value)
+        clock = clock % 12 + (12 if half in "Pp" else 0)
+        if not in_utc:
+            month, day, year = match.group(1, 2, 3)
+            try:
+                moment = datetime(int(year), int(month), int(day), clock, int(minute), int(second))
+            except ValueError:
+                return slow(value)
+            return moment.replace(tzinfo=where).astimezone(utc).isoformat()
+        date_text = text[: match.end(3)]
+        iso_day = days.get(date_text)
+        if iso_day is None:
+            if len(days) >= DAYS_REMEMBERED:
+                days.clear()
+            iso_day = days[date_text] = _iso_day(*match.group(1, 2, 3))
+        if not iso_day:
+            return slow(value)
+        return f"{iso_day}T{clock:02d}:{minute}:{second}+00:00"  # as datetime.isoformat
+
+    return convert
+
+
+DAYS_REMEMBERED = 4096  # distinct report dates remembered per time zone converter
+
+
+def _iso_day(month: str, day: str, year: str) -> str:
+    """`2014-11-04` for `11`, `04`, `2014`; "" if the calendar has no such day."""
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return ""
+
+
+def _seconds_from_milliseconds(value: t.Any) -> int | None:
+    """`n.seconds_from_milliseconds`, with text (what a report sends) read here."""
+    if type(value) is not str:
+        return n.seconds_from_milliseconds(value)
+    cleaned = value.strip().replace(",", "")  # as `n.number`
+    return round(float(cleaned) / 1000) if cleaned else None
+
+
+@lru_cache(maxsize=256)
+def _session_type_text(value: str) -> str | None:
+    return session_type(value)
+
+
+def _session_type(value: t.Any) -> str | None:
+    """`session_type`, remembered for text: a report spells its few session types again."""
+    return _session_type_text(value) if type(value) is str else session_type(value)
+
+
 RecordMaker = t.Callable[..., dict[str, t.Any]]  # PlatformAdapter.record
+
+
+def _drain(items: t.Iterable[t.Any]) -> None:
+    """Consume *items*, keeping nothing (in C: `deque` of no length)."""
+    deque(items, maxlen=0)
+
+
+class RegistrantTable:
+    """The registrants one report has listed, in 8 bytes each: to tell one listed twice.
+
+    A set of the ids themselves (32-character strings) costs about 120 bytes a registrant,
+    12 MB for a report of 100,000. This keeps only a 64-bit fingerprint of each id (its
+    first 16 hex digits: the ids are SHA-256 digests, so any 64 bits of one are uniform) in
+    an open-addressing table of unsigned 64-bit integers (`array('Q')`, linear probing,
+    at most 80% full, doubled when it would be fuller), so 100,000 registrants take 1 MB.
+
+    Exactness: a registrant seen before is always found (no false "first listing"). A
+    registrant is wrongly taken for a repeat only if its fingerprint equals one of the n-1
+    before it: for a report of n registrants the chance that this ever happens is about
+    n^2 / 2^65, 3e-10 for 100,000 and 3e-8 for a million registrants (0 and 1 share a slot,
+    as 0 marks an empty one, which changes that figure by a factor of 1 + 2^-63).
+    """
+
+    INITIAL_SLOTS = 1 << 12  # a power of two; 32 KB
+
+    def __init__(self) -> None:
+        self.slots = array("Q", bytes(8 * self.INITIAL_SLOTS))
+        self.mask = self.INITIAL_SLOTS - 1
+        self.count = 0
+
+    def add(self, registrant_id: str) -> bool:
+        """Remember *registrant_id* (hex); False if it (its fingerprint) was already there."""
+        key = int(registrant_id[:16], 16) or 1
+        slots, mask = self.slots, self.mask
+        index = key & mask  # the low bits: uniform, as the whole fingerprint is
+        while True:
+            found = slots[index]
+            if found == key:
+                return False
+            if not found:
+                break
+            index = (index + 1) & mask
+        slots[index] = key
+        self.count += 1
+        if self.count * 5 > len(slots) * 4:
+            self._grow()
+        return True
+
+    def _grow(self) -> None:
+        old = self.slots
+        self.slots = slots = array("Q", bytes(16 * len(old)))
+        self.mask = mask = len(slots) - 1
+        for key in old:
+            if key:
+                index = key & mask
+                while slots[index]:
+                    index = (index + 1) & mask
+                slots[index] = key
 
 
 def element_value(element: ET.Element) -> t.Any:
@@ -208,6 +379,7 @@ class ReportMapping:
         self.event_list_endpoint = redaction.redact_url(event_list_url)
         self.report_data_fields = in_time_zone(REPORT_DATA_FIELDS, time_zone)
         self.session_fields = in_time_zone(SESSION_FIELDS, time_zone)
+        self.local_time = report_timestamp(time_zone)
 
     def read(
         self, source: t.Any, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]
@@ -259,6 +431,11 @@ class ReportReader:
     The report's head (event fields, analytics, registration questions, surveys) is small
     and kept; each `viewer` is turned into records the moment it is complete and then dropped
     from the tree, so memory does not grow with the number of viewers.
+
+    The per-viewer path is the tap's hottest: a viewer's children are walked once and
+    dispatched on their tag (no ElementPath per viewer), the ids are hashed from a material
+    prefix built once per registrant (`_Ids`), and what one report repeats for every
+    response (its survey and question) is looked up once (`_response_context`).
     """
 
     def __init__(
@@ -271,42 +448,50 @@ class ReportReader:
         self.bundle = bundle
         self.wanted = wanted
         self.endpoint = mapping.report_endpoint
-        self.local_time = partial(n.timestamp, tz=mapping.time_zone)
+        self.local_time = mapping.local_time
+        self.session_fields = mapping.session_fields
         self.questions: dict[str, str] = {}  # registration question id -> text
         self.surveys: dict[str, dict[str, t.Any]] = {}  # survey id -> name, type, questions
         self.viewer_count = 0
-        self.registrant_ids: set[str] = set()  # to tell a registrant listed twice
-        self.repeats: Counter[str] = Counter()
+        self.registrant_ids = RegistrantTable()  # to tell a registrant listed twice
+        self.repeats: dict[str, int] = {}  # registrant id -> listings after its first
+        self.repeat_count = 0
         self.warn = mapping.warn
         self.report: dict[str, t.Any] | None = None  # report_data's own fields
         self.analytics: dict[str, t.Any] = {}
         self.extra: dict[str, t.Any] = {}  # the events record's extra, from the envelope
+        # (survey_id, question_id) attributes as sent -> what their responses share; bounded
+        self.response_contexts: dict[tuple[str | None, str | None], _ResponseContext] = {}
+        self.registrant_prefix = f'["registrant", {_json_part(self.event_id)}, '
 
     def read(self, source: t.Any) -> None:
         """Parse the whole report from *source*, filling the bundle; fail on anything odd."""
         root: ET.Element | None = None
         viewers: ET.Element | None = None
-        path: list[str] = []  # tags of the open elements, outermost first
+        path: list[str] = []  # tags of the open elements outside viewers, outermost first
         try:
             events = SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True)
             for kind, element in events:
                 tag = element.tag
                 if kind == "start":
-                    path.append(tag)
                     if root is None:
                         root = element
                         if tag != "convey_api":
                             raise self._error(f"expected a convey_api document, got <{tag}>")
+                    elif tag == "viewer":
+                        # Its descendants' events pass by, unexamined (in C), up to and
+                        # including its own end; then it is complete.
+                        _drain(takewhile(partial(ne, ("end", element)), events))
+                        self.viewer(element)
+                        if viewers is not None:
+                            viewers.remove(element)
+                        continue
                     elif tag == "viewers":
                         viewers = element
+                    path.append(tag)
                     continue
                 path.pop()
-                if tag == "viewer":
-                    self.viewer(element)
-                    if viewers is not None:
-                        viewers.remove(element)
-                else:
-                    self.element(element, path[-1] if path else None)
+                self.element(element, path[-1] if path else None)
         except ET.ParseError as error:
             raise self._error(f"malformed XML ({error})") from None
         except defusedxml.DefusedXmlException as error:
@@ -362,33 +547,91 @@ class ReportReader:
     def viewer(self, node: ET.Element) -> None:
         """Turn one `viewer` node into its registrant, sessions, viewer, answers, questions."""
         self.viewer_count += 1
-        answers = {ra.get("id") or "": ra.text for ra in node.iterfind("registration_answers/ra")}
-        email = n.text(answers.get("email"))
+        # One walk over the viewer's children, in document order; what `iterfind` of
+        # registration_answers/ra, sessions/session, qa/question and survey_responses/sr
+        # and `findtext("registration_date")` would find (every section, its children in
+        # order; the first registration_date), and the rest for the registrant's extra.
+        answers: dict[str, str | None] = {}
+        registration_date: str | None = None
+        session_nodes: list[ET.Element] = []
+        question_nodes: list[ET.Element] = []
+        response_nodes: list[ET.Element] = []
+        others: list[ET.Element] = []
+        for child in node:
+            tag = child.tag
+            if tag == "registration_answers":
+                for answer in child:
+                    if answer.tag == "ra":
+                        answers[answer.get("id") or ""] = answer.text
+            elif tag == "sessions":
+                session_nodes += [s for s in child if s.tag == "session"]
+            elif tag == "survey_responses":
+                response_nodes += [r for r in child if r.tag == "sr"]
+            elif tag == "qa":
+                question_nodes += [q for q in child if q.tag == "question"]
+            elif tag == "registration_date":
+                if registration_date is None:
+                    registration_date = child.text or ""
+            else:
+                others.append(child)
+        email = answers.get("email")
+        if email is not None:
+            email = email.strip() or None
         try:
-            registered_at = self.local_time(node.findtext("registration_date"))
-            sessions = [
-                n.apply_field_map(
-                    {**session.attrib, **raw_fields(session)}, self.mapping.session_fields
-                )
-                for session in node.iterfind("sessions/session")
-            ]
+            registered_at = self.local_time(registration_date)
+            sessions = [self._session_columns(session) for session in session_nodes]
         except ValueError as error:
             raise self._error(f"viewer {self.viewer_count} ({email}): {error}") from None
         if email:
-            registrant_id = n.stable_id("registrant", self.event_id, email.lower())
+            registrant_id = _hash(f"{self.registrant_prefix}{_json_part(email.lower())}]")
         else:  # no email question answered: the registration itself is the key
             ordered = sorted((k, v or "") for k, v in answers.items())
             registrant_id = n.stable_id("registrant", self.event_id, registered_at, ordered)
         repeat = self._repeat(registrant_id, email)
         if repeat:  # the same person listed again: kept whole, under an id of its own
             registrant_id = n.stable_id(registrant_id, repeat)
-        base = {"registrant_id": registrant_id, "email": email}
-        self._registrant(node, base, answers, registered_at, bool(sessions), repeat=repeat)
-        self._sessions(base, sessions)
-        questions = self._questions(node, base)
-        responses = self._responses(node, base)
+        ids = _Ids(registrant_id)
+        self._registrant(
+            node,
+            ids,
+            email,
+            answers=answers,
+            others=others,
+            registered_at=registered_at,
+            attended=bool(sessions),
+            repeat=repeat,
+        )
         if sessions:
-            self._viewer_totals(base, sessions, questions, responses)
+            self._sessions(ids, email, sessions)
+        questions = self._questions(ids, email, question_nodes) if question_nodes else 0
+        surveyed, attendance = self._responses(ids, email, response_nodes)
+        if sessions:
+            self._viewer_totals(
+                ids, email, sessions, questions=questions, surveyed=surveyed, attendance=attendance
+            )
+
+    def _session_columns(self, session: ET.Element) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
+        """A session's columns and extra: its attributes, then its children (those win)."""
+        source: dict[str, t.Any] = dict(session.attrib)
+        for child in session:
+            source[child.tag] = (
+                child.text if not len(child) and not child.attrib else element_value(child)
+            )
+        # `n.apply_field_map(source, self.session_fields)`, without its `consumed`.
+        columns: dict[str, t.Any] = {}
+        extra: dict[str, t.Any] = {}
+        target_of = self.session_fields.get
+        for name, value in source.items():
+            target = target_of(name)
+            if target is None:
+                extra[name] = value
+                continue
+            column, convert = target
+            try:
+                columns[column] = convert(value)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"field {name!r}: {error}") from None
+        return columns, extra
 
     def _repeat(self, registrant_id: str, email: str | None) -> int:
         """0 for a registrant's first `viewer` in this report; 1, 2 ... for repeats.
@@ -396,164 +639,318 @@ class ReportReader:
         A report should list each registration once; one listed twice would otherwise give
         two different records the same key in one run.
         """
-        if registrant_id not in self.registrant_ids:
-            self.registrant_ids.add(registrant_id)
+        if self.registrant_ids.add(registrant_id):
             return 0
-        self.repeats[registrant_id] += 1
-        if sum(self.repeats.values()) == 1:
+        repeat = self.repeats[registrant_id] = self.repeats.get(registrant_id, 0) + 1
+        self.repeat_count += 1
+        if self.repeat_count == 1:
             self.warn(
                 "webcasts: the report of event %s lists registrant %s more than once; "
                 "each listing is kept under its own registrant_id (extra.repeated_listing)",
                 self.event_id,
                 email or "(no email)",
             )
-        return self.repeats[registrant_id]
-
-    def _add(self, stream: str, record: dict[str, t.Any]) -> None:
-        if stream in self.wanted:
-            self.bundle.add(stream, record)
+        return repeat
 
     def _registrant(
         self,
         node: ET.Element,
-        base: dict[str, t.Any],
+        ids: _Ids,
+        email: str | None,
+        *,
         answers: dict[str, str | None],
+        others: list[ET.Element],
         registered_at: str | None,
         attended: bool,
-        *,
         repeat: int,
     ) -> None:
-        standard = {
-            k: v
-            for k, v in answers.items()
-            if k in REGISTRATION_FIELDS or k in STANDARD_QUESTIONS_WITHOUT_COLUMN
-        }
-        custom = {
-            self.questions.get(k) or k: n.text(v) for k, v in answers.items() if k not in standard
-        }
-        columns, extra = n.apply_field_map(standard, REGISTRATION_FIELDS)
+        columns: dict[str, t.Any] = {"registrant_id": ids.registrant_id, "email": email}
+        extra: dict[str, t.Any] = {}
+        custom: dict[str, t.Any] = {}
+        text_columns = _TEXT_ANSWER_COLUMNS
+        for key, value in answers.items():
+            column = text_columns.get(key)
+            if column is not None:
+                columns[column] = value.strip() or None if value is not None else None
+                continue
+            target = REGISTRATION_FIELDS.get(key)
+            if target is not None:
+                column, convert = target
+                columns[column] = convert(value)
+            elif key in STANDARD_QUESTIONS_WITHOUT_COLUMN:
+                extra[key] = value
+            else:
+                custom[self.questions.get(key) or key] = n.text(value)
+        if "registrants" not in self.wanted:
+            return
         extra.update(node.attrib)
-        for child in node:
-            if child.tag not in VIEWER_SECTIONS:
-                extra[child.tag] = element_value(child)
+        for child in others:
+            extra[child.tag] = element_value(child)
         if repeat:
             extra["repeated_listing"] = repeat
-        record = self.record(
-            self.event_id,
-            **{**base, **columns},
-            registered_at=registered_at,
-            status="attended" if attended else "registered",
-            attended=attended,
-            custom_fields=custom or None,
-            extra=extra,
-        )
-        self._add("registrants", record)
+        columns["registered_at"] = registered_at
+        columns["status"] = "attended" if attended else "registered"
+        columns["attended"] = attended
+        columns["custom_fields"] = custom or None
+        columns["extra"] = extra
+        self.bundle.add("registrants", self.record(self.event_id, **columns))
 
     def _sessions(
-        self, base: dict[str, t.Any], sessions: list[tuple[dict[str, t.Any], dict[str, t.Any]]]
+        self,
+        ids: _Ids,
+        email: str | None,
+        sessions: list[tuple[dict[str, t.Any], dict[str, t.Any]]],
     ) -> None:
-        seen: Counter[tuple[t.Any, ...]] = Counter()
+        if "registrant_sessions" not in self.wanted:
+            return
+        seen: dict[tuple[t.Any, ...], int] = {}
+        add, record, event_id = self.bundle.add, self.record, self.event_id
         for columns, extra in sessions:
             key = (columns.get("session_type"), columns.get("started_at"), columns.get("ended_at"))
-            seen[key] += 1
-            session_id = n.stable_id("session", base["registrant_id"], *key, seen[key])
-            record = self.record(
-                self.event_id, session_id=session_id, **base, **columns, attended=True, extra=extra
-            )
-            self._add("registrant_sessions", record)
-
-    def _questions(self, node: ET.Element, base: dict[str, t.Any]) -> int:
-        seen: Counter[str | None] = Counter()
-        count = 0
-        for question in node.iterfind("qa/question"):
-            text = n.text(question.text)
-            seen[text] += 1
-            count += 1
-            extra = {c.tag: element_value(c) for c in question if c.tag != "answer"}
-            extra.update(question.attrib)
-            record = self.record(
-                self.event_id,
-                question_id=n.stable_id("question", base["registrant_id"], text, seen[text]),
-                **base,
-                question=text,
-                answer=n.text(question.findtext("answer")),
-                extra=extra,
-            )
-            self._add("questions", record)
-        return count
-
-    def _responses(self, node: ET.Element, base: dict[str, t.Any]) -> Counter[str]:
-        kinds: Counter[str] = Counter()
-        seen: Counter[tuple[str | None, str | None]] = Counter()
-        for response in node.iterfind("survey_responses/sr"):
-            survey_id = n.text(response.get("survey_id"))
-            question_id = n.text(response.get("question_id"))
-            survey = self.surveys.get(survey_id or "") or {}
-            question = (survey.get("questions") or {}).get(question_id or "") or {}
-            survey_kind = (survey.get("type") or "").strip().lower()
-            kind = "attendance" if survey_kind == "attendance" else "survey"
-            kinds[kind] += 1
-            seen[(survey_id, question_id)] += 1
-            answer = n.text(response.text)
-            free_text = bool(FREE_TEXT_QUESTION.search(question.get("type") or ""))
-            record = self.record(
-                self.event_id,
-                response_id=n.stable_id(
-                    "survey_response",
-                    base["registrant_id"],
-                    survey_id,
-                    question_id,
-                    seen[(survey_id, question_id)],
+            count = seen[key] = seen.get(key, 0) + 1
+            session_id = ids.make("session", *key, count)
+            add(
+                "registrant_sessions",
+                record(
+                    event_id,
+                    session_id=session_id,
+                    registrant_id=ids.registrant_id,
+                    email=email,
+                    **columns,
+                    attended=True,
+                    extra=extra,
                 ),
-                **base,
-                kind=kind,
-                survey_id=survey_id,
-                survey_name=survey.get("name"),
-                survey_type=survey.get("type"),
-                question_id=question_id,
-                question=question.get("text"),
-                question_type=question.get("type"),
-                answer=answer,
-                answers=([answer] if answer else None)
-                if free_text
-                else n.split_answers(answer, ANSWER_SEPARATOR),
-                extra={
-                    k: v
-                    for k, v in response.attrib.items()
-                    if k not in ("survey_id", "question_id")
-                },
             )
-            self._add("survey_responses", record)
-        return kinds
+
+    def _questions(self, ids: _Ids, email: str | None, nodes: list[ET.Element]) -> int:
+        if "questions" not in self.wanted:
+            return len(nodes)
+        seen: dict[str | None, int] = {}
+        add, record, event_id = self.bundle.add, self.record, self.event_id
+        for question in nodes:
+            text = n.text(question.text)
+            count = seen[text] = seen.get(text, 0) + 1
+            answer: str | None = None
+            answered = False
+            extra: dict[str, t.Any] = {}
+            for child in question:
+                if child.tag != "answer":
+                    extra[child.tag] = element_value(child)
+                elif not answered:  # the first answer, as `findtext("answer")`
+                    answered = True
+                    answer = child.text
+            extra.update(question.attrib)
+            add(
+                "questions",
+                record(
+                    event_id,
+                    question_id=ids.make("question", text, count),
+                    registrant_id=ids.registrant_id,
+                    email=email,
+                    question=text,
+                    answer=n.text(answer),
+                    extra=extra,
+                ),
+            )
+        return len(nodes)
+
+    def _response_context(self, survey_id: str | None, question_id: str | None) -> _ResponseContext:
+        """What every response to one survey question shares, looked up once per report."""
+        key = (survey_id, question_id)
+        context = self.response_contexts.get(key)
+        if context is not None:
+            return context
+        survey_id, question_id = n.text(survey_id), n.text(question_id)
+        survey = self.surveys.get(survey_id or "") or {}
+        question = (survey.get("questions") or {}).get(question_id or "") or {}
+        survey_kind = (survey.get("type") or "").strip().lower()
+        context = _ResponseContext(
+            survey_id=survey_id,
+            question_id=question_id,
+            attendance=survey_kind == "attendance",
+            survey_name=survey.get("name"),
+            survey_type=survey.get("type"),
+            question=question.get("text"),
+            question_type=question.get("type"),
+            free_text=bool(FREE_TEXT_QUESTION.search(question.get("type") or "")),
+        )
+        if len(self.response_contexts) < RESPONSE_CONTEXTS:  # ids as sent: keep memory bounded
+            self.response_contexts[key] = context
+        return context
+
+    def _responses(self, ids: _Ids, email: str | None, nodes: list[ET.Element]) -> tuple[int, int]:
+        """Add the viewer's survey responses; (survey, attendance) responses counted."""
+        attendance = 0
+        wanted = "survey_responses" in self.wanted
+        seen: dict[tuple[str | None, str | None], int] = {}
+        add, record, event_id = self.bundle.add, self.record, self.event_id
+        for response in nodes:
+            attributes = response.attrib
+            context = self._response_context(
+                attributes.get("survey_id"), attributes.get("question_id")
+            )
+            if context.attendance:
+                attendance += 1
+            if not wanted:
+                continue
+            key = (context.survey_id, context.question_id)
+            count = seen[key] = seen.get(key, 0) + 1
+            answer = n.text(response.text)
+            if answer is None:
+                answers = None
+            elif context.free_text:
+                answers = [answer]
+            else:  # `n.split_answers` of a text already trimmed
+                answers = [a for a in (a.strip() for a in answer.split(ANSWER_SEPARATOR)) if a]
+            if attributes.keys() <= _RESPONSE_KEYS:
+                extra = {}
+            else:
+                extra = {k: v for k, v in attributes.items() if k not in _RESPONSE_KEYS}
+            add(
+                "survey_responses",
+                record(
+                    event_id,
+                    response_id=ids.make("survey_response", *key, count),
+                    registrant_id=ids.registrant_id,
+                    email=email,
+                    kind="attendance" if context.attendance else "survey",
+                    survey_id=context.survey_id,
+                    survey_name=context.survey_name,
+                    survey_type=context.survey_type,
+                    question_id=context.question_id,
+                    question=context.question,
+                    question_type=context.question_type,
+                    answer=answer,
+                    answers=answers,
+                    extra=extra,
+                ),
+            )
+        return len(nodes) - attendance, attendance
 
     def _viewer_totals(
         self,
-        base: dict[str, t.Any],
+        ids: _Ids,
+        email: str | None,
         sessions: list[tuple[dict[str, t.Any], dict[str, t.Any]]],
+        *,
         questions: int,
-        responses: Counter[str],
+        surveyed: int,
+        attendance: int,
     ) -> None:
-        totals = viewer_totals(
-            Viewing(
-                kind=columns.get("session_type") or "other",
-                seconds=columns.get("duration_seconds"),  # not sent: unknown, not 0
-                started_at=columns.get("started_at"),
-                ended_at=columns.get("ended_at"),
-            )
-            for columns, _extra in sessions
-        )
+        if "viewers" not in self.wanted:
+            return
+        totals = session_totals(sessions)
         del totals["other_seconds"]  # in the total; the viewers stream has no column for it
         other_sessions = totals.pop("other_session_count")
         record = self.record(
             self.event_id,
-            **base,
+            registrant_id=ids.registrant_id,
+            email=email,
             **totals,
             question_count=questions,
-            survey_response_count=responses["survey"],
+            survey_response_count=surveyed,
             updated_at=totals["last_viewed_at"],
             extra={
-                "attendance_response_count": responses["attendance"],
+                "attendance_response_count": attendance,
                 "other_session_count": other_sessions,
             },
         )
-        self._add("viewers", record)
+        self.bundle.add("viewers", record)
+
+
+def session_totals(
+    sessions: t.Iterable[tuple[dict[str, t.Any], dict[str, t.Any]]],
+) -> dict[str, t.Any]:
+    """`base.viewer_totals` of a viewer's sessions (columns, extra), in one pass.
+
+    The same figures as `viewer_totals(Viewing(kind=session_type or "other",
+    seconds=duration_seconds, started_at=..., ended_at=...) ...)` (a test compares the
+    two): each session counts once; a kind's seconds are null only where none of its
+    sessions sent a duration; the first start and the last end (or start) of viewing.
+    """
+    seconds: dict[str, int | None] = {}
+    counts: dict[str, int] = {}
+    total: int | None = None
+    first: str | None = None
+    last: str | None = None
+    for columns, _extra in sessions:
+        kind = columns.get("session_type") or "other"
+        if kind not in VIEWING_KINDS:
+            kind = "other"
+        duration = columns.get("duration_seconds")
+        if duration is not None:
+            seconds[kind] = (seconds.get(kind) or 0) + duration
+            total = (total or 0) + duration
+        elif kind not in seconds:
+            seconds[kind] = None
+        counts[kind] = counts.get(kind, 0) + 1
+        started = columns.get("started_at")
+        ended = columns.get("ended_at") or started
+        if started and (first is None or started < first):
+            first = started
+        if ended and (last is None or ended > last):
+            last = ended
+    totals: dict[str, t.Any] = {
+        "first_viewed_at": first,
+        "last_viewed_at": last,
+        "total_seconds": total,
+        "other_seconds": seconds.get("other", 0),
+        "other_session_count": counts.get("other", 0),
+    }
+    for kind in VIEWING_KINDS:
+        totals[f"{kind}_seconds"] = seconds.get(kind, 0)
+        totals[f"{kind}_session_count"] = counts.get(kind, 0)
+    return totals
+
+
+_RESPONSE_KEYS = frozenset({"survey_id", "question_id"})  # sr attributes that are columns
+RESPONSE_CONTEXTS = 4096  # survey questions remembered per report; more are looked up each time
+
+
+@dataclass(frozen=True)
+class _ResponseContext:
+    """What every response to one survey question shares."""
+
+    survey_id: str | None
+    question_id: str | None
+    attendance: bool  # the survey's type is attendance; else the response is a survey one
+    survey_name: str | None
+    survey_type: str | None
+    question: str | None
+    question_type: str | None
+    free_text: bool  # Textbox, Text Area: the answer is never split
+
+
+_json_string: t.Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _json_part(part: t.Any) -> str:
+    """One part of `n.stable_id`'s material, as it renders it."""
+    return "null" if part is None else _json_string(str(part))
+
+
+_sha256 = hashlib.sha256
+
+
+def _hash(material: str) -> str:
+    """`n.stable_id` of the parts *material* renders (`_json_part`s in a JSON list)."""
+    return _sha256(material.encode("utf-8")).hexdigest()[:32]
+
+
+class _Ids:
+    """`n.stable_id(kind, registrant_id, *parts)` for one registrant's records, byte for byte.
+
+    The material's registrant part is rendered once; the ids are the same hashes of the
+    same text `n.stable_id` hashes (tests compare the two).
+    """
+
+    __slots__ = ("quoted", "registrant_id")
+
+    def __init__(self, registrant_id: str) -> None:
+        self.registrant_id = registrant_id
+        self.quoted = _json_part(registrant_id)
+
+    def make(self, kind: str, *parts: t.Any) -> str:
+        rest = ", ".join(["null" if p is None else _json_string(str(p)) for p in parts])
+        material = f"[{_json_string(kind)}, {self.quoted}, {rest}]"
+        return _sha256(material.encode("utf-8")).hexdigest()[:32]
