@@ -71,9 +71,10 @@ def parse_timestamp(value: t.Any, *, tz: str | None = None) -> datetime:
 
 
 _EPOCH_MILLISECONDS = re.compile(r"\d{11,}")
-# The US report format `%m/%d/%Y %I:%M:%S %p` (some platforms' reports) in its usual shape;
+# The US report format `%m/%d/%Y %I:%M:%S %p` (some platforms' reports) in its usual shape
+# (groups: month, day, year, hour, minute, second, A or P);
 # anything else in it (one-digit minutes, doubled spaces) is left to strptime.
-_US_TIME = re.compile(r"(\d\d?)/(\d\d?)/(\d{4}) (\d\d?):(\d\d):(\d\d) ([AaPp])[Mm]", re.ASCII)
+US_TIME = re.compile(r"(\d\d?)/(\d\d?)/(\d{4}) (\d\d?):(\d\d):(\d\d) ([AaPp])[Mm]", re.ASCII)
 
 
 def _parse_text(text: str) -> datetime:
@@ -91,7 +92,7 @@ def _parse_us_time(text: str) -> datetime | None:
     None where the text is not in that shape or a field is out of range: the caller then
     asks strptime, whose verdict (and error) stands.
     """
-    match = _US_TIME.fullmatch(text)
+    match = US_TIME.fullmatch(text)
     if match is None:
         return None
     month, day, year, hour, minute, second = (int(g) for g in match.groups()[:6])
@@ -150,7 +151,7 @@ def _text_timestamp_fast(text: str, tz: str | None) -> str | None:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone(tz))
         return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-    match = _US_TIME.fullmatch(text)
+    match = US_TIME.fullmatch(text)
     if match is None:
         return None
     month, day, year, hour, minute, second, half = match.groups()
@@ -272,6 +273,16 @@ def stable_id(*parts: t.Any) -> str:
     # Byte for byte `json.dumps([None or str(part), ...], ensure_ascii=False)`, which the
     # ids have always hashed, without building an encoder per call.
     material = "[" + ", ".join(["null" if p is None else _json_string(str(p)) for p in parts]) + "]"
+    return stable_id_of(material)
+
+
+def stable_id_part(part: t.Any) -> str:
+    """One part of a stable id's material, as `stable_id` renders it (for reuse in hot loops)."""
+    return "null" if part is None else _json_string(str(part))
+
+
+def stable_id_of(material: str) -> str:
+    """The id of a material rendered as `stable_id` renders it: `[part, part, ...]`."""
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 

@@ -14,8 +14,6 @@ too) and the events record. It does not import the adapter.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import typing as t
 import xml.etree.ElementTree as ET
@@ -171,9 +169,6 @@ def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
 
 Converter = t.Callable[[t.Any], t.Any]
 
-# The report's own time format, as `n.timestamp` reads it on its fast path.
-_US_TIME = re.compile(r"(\d\d?)/(\d\d?)/(\d{4}) (\d\d?):(\d\d):(\d\d) ([AaPp])[Mm]", re.ASCII)
-
 
 def report_timestamp(tz: str) -> Converter:
     """`n.timestamp(value, tz=tz)`, with the report's `11/04/2014 08:04:01 PM` read here.
@@ -194,7 +189,7 @@ def report_timestamp(tz: str) -> Converter:
         return slow
     in_utc = where is timezone.utc
     utc = timezone.utc
-    fullmatch = _US_TIME.fullmatch
+    fullmatch = n.US_TIME.fullmatch
 
     days: dict[str, str] = {}  # the date part as sent -> ISO date, "" for no such day
 
@@ -921,20 +916,8 @@ class _ResponseContext:
     free_text: bool  # Textbox, Text Area: the answer is never split
 
 
-_json_string: t.Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
-
-
-def _json_part(part: t.Any) -> str:
-    """One part of `n.stable_id`'s material, as it renders it."""
-    return "null" if part is None else _json_string(str(part))
-
-
-_sha256 = hashlib.sha256
-
-
-def _hash(material: str) -> str:
-    """`n.stable_id` of the parts *material* renders (`_json_part`s in a JSON list)."""
-    return _sha256(material.encode("utf-8")).hexdigest()[:32]
+_json_part = n.stable_id_part
+_hash = n.stable_id_of
 
 
 class _Ids:
@@ -951,6 +934,5 @@ class _Ids:
         self.quoted = _json_part(registrant_id)
 
     def make(self, kind: str, *parts: t.Any) -> str:
-        rest = ", ".join(["null" if p is None else _json_string(str(p)) for p in parts])
-        material = f"[{_json_string(kind)}, {self.quoted}, {rest}]"
-        return _sha256(material.encode("utf-8")).hexdigest()[:32]
+        rest = ", ".join([_json_part(p) for p in parts])
+        return _hash(f"[{_json_part(kind)}, {self.quoted}, {rest}]")
