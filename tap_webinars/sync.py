@@ -3,8 +3,11 @@
 Per run it lists the events, decides which changed since their bookmark (or still sit in the
 lookback window), fetches those in parallel — up to `max_concurrency` and the platform's own
 cap, a bounded distance ahead — and hands each event's bundle to the events stream and its
-children in a fixed order. Bookmarks are written by the SDK when the event's record is
-emitted, which it does after the event's children: a bookmark never passes unemitted data.
+children in a fixed order. An event's requests are ranked by its place in that order, so
+the one the output waits for is served first; where the adapter lists in parts, the first
+events are fetched while the rest of the listing is still read. Bookmarks are written by
+the SDK when the event's record is emitted, which it does after the event's children: a
+bookmark never passes unemitted data.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ PACIFIC = ZoneInfo(PACIFIC_ZONE)
 DAY_MARGIN = timedelta(days=1)
 RATE_LIMIT_TEXT = "maximum number of calls"
 MAX_PAGES = 100_000  # a guard against an envelope whose total never comes
-MAX_LISTING_WINDOWS_AT_ONCE = 24  # six-month windows read at once (twelve years)
+MAX_LISTING_WINDOWS_AT_ONCE = 24  # six-month windows read at once: twelve years
 MAX_READS = 3  # reads of one listing before its changing under the pager is an error
 
 
@@ -398,11 +398,7 @@ class On24Adapter(PlatformAdapter):
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:
         """Events with activity since `start_date` (first run) or the latest bookmark."""
-        listed: dict[str, EventRef] = {}
-        for part in self.list_events_in_parts(bookmarks):
-            for ref in part:
-                listed[ref.event_id] = ref  # activity during the walk: the later window wins
-        return list(listed.values())
+        return list(_latest(self.list_events_in_parts(bookmarks)).values())
 
     def list_events_in_parts(
         self, bookmarks: t.Mapping[str, datetime]
@@ -424,18 +420,14 @@ class On24Adapter(PlatformAdapter):
         yield from self._listing_windows(start, end)
 
     def _listing(self, start: datetime, end: datetime) -> dict[str, EventRef]:
-        listed: dict[str, EventRef] = {}
-        for window in self._listing_windows(start, end):
-            for ref in window:
-                listed[ref.event_id] = ref  # activity during the walk: the later window wins
-        return listed
+        return _latest(self._listing_windows(start, end))
 
     def _listing_windows(self, start: datetime, end: datetime) -> t.Iterator[list[EventRef]]:
         """The listing's six-month windows, oldest first, each as soon as it is read.
 
-        `MAX_LISTING_WINDOWS_AT_ONCE` are read at once, the next started as one is used: the
-        listing keeps some requests in flight, not every slot, so the events it has already
-        listed are read meanwhile.
+        Up to `MAX_LISTING_WINDOWS_AT_ONCE` are read at once, the next started as one is used;
+        each is handed on once it and those before it are read, so the events of the first
+        windows can be read while the later windows still are.
         """
         windows = date_windows(_pacific_day(start) - DAY_MARGIN, _pacific_day(end) + DAY_MARGIN)
         with ListingReads(self) as reads:
@@ -1241,6 +1233,15 @@ def _add_months(day: date, months: int) -> date:
 
 def _pacific_day(moment: datetime) -> date:
     return n.parse_timestamp(moment).astimezone(PACIFIC).date()
+
+
+def _latest(parts: t.Iterable[list[EventRef]]) -> dict[str, EventRef]:
+    """The events of a listing's parts by id; activity during the walk: the later part wins."""
+    listed: dict[str, EventRef] = {}
+    for part in parts:
+        for ref in part:
+            listed[ref.event_id] = ref
+    return listed
 
 
 def _unified(totals: dict[str, t.Any]) -> dict[str, t.Any]:
