@@ -10,6 +10,10 @@ with a `check` callback that raises `RetryLater` or `Reauthenticate`.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import heapq
+import itertools
 import logging
 import os
 import re
@@ -17,7 +21,7 @@ import threading
 import time
 import typing as t
 from collections import Counter, deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -39,6 +43,73 @@ from tap_webinars.urls import is_loopback
 
 LOGGER = logging.getLogger("tap_webinars.http")
 T = t.TypeVar("T")
+
+# Which requests go first when more wait than may be in flight: the lowest rank, then the
+# first to ask. The engine ranks an event's requests by the event's place in the run (the
+# one the output waits for first); requests outside any event (the listing) rank 0.
+# Request workers per request in flight (`HttpClient.submit`).
+WORKERS_PER_SLOT = 4
+_RANK: contextvars.ContextVar[int] = contextvars.ContextVar("tap_webinars_request_rank", default=0)
+
+
+@contextlib.contextmanager
+def request_rank(rank: int) -> t.Iterator[None]:
+    """Rank the requests made in this block (and in what it submits with `submit_here`)."""
+    token = _RANK.set(rank)
+    try:
+        yield
+    finally:
+        _RANK.reset(token)
+
+
+def submit_here(
+    pool: Executor, call: t.Callable[..., T], /, *args: t.Any, **kwargs: t.Any
+) -> Future[T]:
+    """Submit *call* to *pool*, run with this thread's request rank (its context)."""
+    return pool.submit(contextvars.copy_context().run, call, *args, **kwargs)
+
+
+class RankedSlots:
+    """At most `size` holders at once; waiters get a slot by rank, then in arrival order.
+
+    A freed slot passes straight to the waiter next in line, so no newcomer takes it first:
+    a request that waits is never overtaken by one ranked after it (a plain semaphore lets
+    any thread that asks at the right moment go, and an unlucky one wait on and on).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[int, int, threading.Lock]] = []
+        self._arrivals = itertools.count()
+
+    def acquire(self, rank: int) -> None:
+        """Take a slot, waiting for one if none is free."""
+        with self._lock:
+            if self._free > 0:
+                self._free -= 1
+                return
+            handed = threading.Lock()
+            handed.acquire()
+            heapq.heappush(self._waiting, (rank, next(self._arrivals), handed))
+        handed.acquire()  # released by `release`, which hands this thread its slot
+
+    def release(self) -> None:
+        """Give a slot back: to the first waiter in line, else to the free ones."""
+        with self._lock:
+            if self._waiting:
+                heapq.heappop(self._waiting)[2].release()
+            else:
+                self._free += 1
+
+    @contextlib.contextmanager
+    def held(self, rank: int) -> t.Iterator[None]:
+        """A slot for the duration of the block."""
+        self.acquire(rank)
+        try:
+            yield
+        finally:
+            self.release()
 
 
 class RetryLater(Exception):  # noqa: N818 - a signal, not an error
@@ -212,7 +283,7 @@ class HttpClient:
         self._pacer = Pacer(policy.rate_limit)
         self._local = threading.local()
         self._pool_size = max(1, max_concurrency)
-        self._in_flight = threading.BoundedSemaphore(self._pool_size)
+        self._in_flight = RankedSlots(self._pool_size)
         self._workers: ThreadPoolExecutor | None = None
         self._workers_lock = threading.Lock()
         self._environments: dict[str, _Environment] = {}
@@ -227,13 +298,16 @@ class HttpClient:
 
         Callers that wait for the result must never be such workers themselves; a page of a
         listing is the intended use, fetched while the caller reads the pages before it.
+        *send* keeps the caller's request rank. There are more workers than slots, so a
+        page ranked first is not left queued behind workers that wait for a slot.
         """
         with self._workers_lock:
             if self._workers is None:
                 self._workers = ThreadPoolExecutor(
-                    self._pool_size, thread_name_prefix=f"{self.policy.platform}-request"
+                    self._pool_size * WORKERS_PER_SLOT,
+                    thread_name_prefix=f"{self.policy.platform}-request",
                 )
-            return self._workers.submit(send)
+            return submit_here(self._workers, send)
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -292,7 +366,8 @@ class HttpClient:
             query = params() if callable(params) else params
             sent_headers = headers() if callable(headers) else headers
             try:
-                with self._in_flight:  # the pacer counts a request when it is really sent
+                # The pacer counts a request when it is really sent.
+                with self._in_flight.held(_RANK.get()):
                     self._pacer.acquire()
                     response = self._send(
                         method,

@@ -10,7 +10,14 @@ import time
 import pytest
 import requests
 
-from tap_webinars.http import HttpClient, HttpPolicy, Pacer, RateLimit, retry_after_seconds
+from tap_webinars.http import (
+    HttpClient,
+    HttpPolicy,
+    Pacer,
+    RankedSlots,
+    RateLimit,
+    retry_after_seconds,
+)
 
 
 def test_pacer_never_lets_more_than_the_limit_through_in_any_window() -> None:
@@ -146,3 +153,28 @@ def test_requests_in_flight_never_exceed_max_concurrency_however_many_threads_as
         server.shutdown()
         server.server_close()
     assert _Answer.most_in_flight == 3
+
+
+def test_ranked_slots_go_by_rank_then_arrival_and_no_newcomer_jumps_the_line() -> None:
+    slots = RankedSlots(1)
+    slots.acquire(0)  # held: everyone after this waits
+    granted: list[str] = []
+    lock = threading.Lock()
+
+    def wait_for_slot(name: str, rank: int) -> None:
+        with slots.held(rank), lock:
+            granted.append(name)
+
+    waiters = [("late event", 9), ("listing", 0), ("first event", 1), ("second event", 1)]
+    threads = []
+    for name, rank in waiters:
+        thread = threading.Thread(target=wait_for_slot, args=(name, rank))
+        thread.start()
+        threads.append(thread)
+        time.sleep(0.05)  # arrival order is the list's
+    slots.release()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert granted == ["listing", "first event", "second event", "late event"]
+    slots.acquire(5)  # every slot came back
+    slots.release()

@@ -811,3 +811,29 @@ def test_event_id_that_does_not_exist_is_skipped_on_its_404(sandbox: SandboxProc
     asked = [e for e in sandbox.requests("on24") if event_of(e) == missing]
     assert [(e["path"].rsplit("/", 1)[1], e["status"]) for e in asked] == [(missing, 404)]
     assert f"event {missing} does not exist; skipping it" in run.stderr
+
+
+def test_concurrency_changes_neither_the_requests_nor_the_output(
+    sandbox: SandboxProcess,
+) -> None:
+    """Reading events while the listing goes on, catalogs as soon as answers show, requests
+    by rank: at max_concurrency 8 the same requests as one at a time, and the same records
+    per stream in the same order, and the same bookmarks."""
+    runs, requests_made = [], []
+    for concurrency in (1, 8):
+        sandbox.clear_requests()
+        runs.append(ok(run_tap(on24_config(sandbox, max_concurrency=concurrency))))
+        requests_made.append(
+            Counter((e["path"], tuple(sorted(query(e).items()))) for e in sandbox.requests("on24"))
+        )
+    serial, parallel = runs
+    assert requests_made[0] == requests_made[1]
+    assert any(path.endswith(("/survey", "/poll")) for path, _ in requests_made[0])
+    for stream in KEYS:
+        assert serial.records(stream) == parallel.records(stream), stream
+
+    def bookmarks(run: TapRun) -> dict[str, str]:
+        partitions = run.states[-1]["bookmarks"]["events"]["partitions"]
+        return {p["context"]["event_id"]: p["replication_key_value"] for p in partitions}
+
+    assert bookmarks(serial) == bookmarks(parallel)

@@ -40,6 +40,7 @@ import functools
 import json
 import threading
 import typing as t
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -51,7 +52,7 @@ from singer_sdk import typing as th
 from tap_webinars import normalize as n
 from tap_webinars.client import JsonApi, OffsetTotalPaginator
 from tap_webinars.errors import PayloadError, RequestFailedError, TapWebinarsError
-from tap_webinars.http import HttpPolicy
+from tap_webinars.http import HttpPolicy, submit_here
 from tap_webinars.permissions import Core, Enrichment, is_refusal
 from tap_webinars.platforms.base import (
     CHILD_STREAMS,
@@ -78,7 +79,7 @@ PACIFIC = ZoneInfo(PACIFIC_ZONE)
 DAY_MARGIN = timedelta(days=1)
 RATE_LIMIT_TEXT = "maximum number of calls"
 MAX_PAGES = 100_000  # a guard against an envelope whose total never comes
-MAX_LISTING_WINDOWS_AT_ONCE = 4  # threads for the event listing's six-month windows
+MAX_LISTING_WINDOWS_AT_ONCE = 24  # six-month windows read at once: twelve years
 MAX_READS = 3  # reads of one listing before its changing under the pager is an error
 
 
@@ -334,14 +335,16 @@ class On24Adapter(PlatformAdapter):
     def listing_threads(self) -> ThreadPoolExecutor:
         """Threads that each read one listing (its pages go to the HTTP client's workers).
 
-        Three per event read at once, so an event's listings are read side by side; the
+        Five per event read at once, so an event's listings and catalogs are read side by
+        side, plus the
+        event listing's windows read at once (events are read while it goes on); the
         requests themselves are bounded by the HTTP client, not by these threads.
         """
         with self._threads_lock:
             if self._listing_threads is None:
-                size = 3 * min(self.http.max_concurrency, self.max_parallel_events)
+                size = 5 * min(self.http.max_concurrency, self.max_parallel_events)
                 self._listing_threads = ThreadPoolExecutor(
-                    max(size, MAX_LISTING_WINDOWS_AT_ONCE), thread_name_prefix="on24-listing"
+                    size + MAX_LISTING_WINDOWS_AT_ONCE, thread_name_prefix="on24-listing"
                 )
             return self._listing_threads
 
@@ -395,32 +398,58 @@ class On24Adapter(PlatformAdapter):
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:
         """Events with activity since `start_date` (first run) or the latest bookmark."""
+        return list(_latest(self.list_events_in_parts(bookmarks)).values())
+
+    def list_events_in_parts(
+        self, bookmarks: t.Mapping[str, datetime]
+    ) -> t.Iterator[list[EventRef]]:
+        """`list_events` one six-month window at a time, oldest first, as each is read.
+
+        The windows filter on `lastupdated`, so each window's events were active before the
+        next window's; one whose activity moved while the walk went on is listed again by a
+        later window, which wins. Configured `event_ids` come as one part.
+        """
         now = n.utc_now()
         end = min(self.settings.end_date or now, now)
         if self.settings.event_ids is not None:
-            return self._events_by_id(sorted(self.settings.event_ids), end)
+            yield self._events_by_id(sorted(self.settings.event_ids), end)
+            return
         start = self.settings.start_date
         if bookmarks:
             start = max(start, max(bookmarks.values()) - self.settings.lookback)
-        return list(self._listing(start, end).values())
+        yield from self._listing_windows(start, end)
 
     def _listing(self, start: datetime, end: datetime) -> dict[str, EventRef]:
-        listed: dict[str, EventRef] = {}
+        return _latest(self._listing_windows(start, end))
+
+    def _listing_windows(self, start: datetime, end: datetime) -> t.Iterator[list[EventRef]]:
+        """The listing's six-month windows, oldest first, each as soon as it is read.
+
+        Up to `MAX_LISTING_WINDOWS_AT_ONCE` are read at once, the next started as one is used;
+        each is handed on once it and those before it are read, so the events of the first
+        windows can be read while the later windows still are.
+        """
         windows = date_windows(_pacific_day(start) - DAY_MARGIN, _pacific_day(end) + DAY_MARGIN)
-        with ListingReads(self) as reads:  # the windows are read at once, used in order
-            started = [
-                reads.start(
-                    EVENTS,
-                    {"dateFilterMode": "updated", "startDate": str(first), "endDate": str(last)},
-                    LISTING_ROLE,
-                )
-                for first, last in windows
-            ]
-            for window in started:
-                for event in reads.items(window):
-                    ref = self._ref(event)
-                    listed[ref.event_id] = ref  # activity during the walk: the later window wins
-        return listed
+        with ListingReads(self) as reads:
+            started: deque[Future[RecordSpool]] = deque()
+
+            def start_next() -> None:
+                window = next(windows, None)
+                if window is not None:
+                    first, last = window
+                    params = {
+                        "dateFilterMode": "updated",
+                        "startDate": str(first),
+                        "endDate": str(last),
+                    }
+                    started.append(reads.start(EVENTS, params, LISTING_ROLE))
+
+            for _ in range(MAX_LISTING_WINDOWS_AT_ONCE):
+                start_next()
+            while started:
+                refs = [self._ref(event) for event in reads.items(started.popleft())]
+                start_next()
+                yield refs
 
     def _events_by_id(self, event_ids: list[str], end: datetime) -> list[EventRef]:
         """Each event read by id; where that read is refused, found in the listing instead."""
@@ -488,14 +517,17 @@ class On24Adapter(PlatformAdapter):
         """Read the event's listings at once; map them in order (attendees, registrants, sessions).
 
         Mapping needs that order: registrants take attendance from attendees, sessions find
-        their viewer among both. An enrichment not yet granted is read alone, when its turn
-        comes (a refusal then costs one request for the run).
+        their viewer among both. The survey and poll catalogs are read as soon as an
+        attendee's page shows answers that need them, side by side (an enrichment not yet
+        granted is read alone: a refusal then costs one request for the run).
         """
         reader = AttendeeReader(self, event_id, wanted)
-        with ListingReads(self) as reads:
+        with reader, ListingReads(self) as reads:  # the listings end first: no new catalog read
             attendees = registrants = sessions = None
             if wanted & set(ATTENDEE_STREAMS):
-                attendees = reads.start(ATTENDEES, EVERY_USER, ATTENDEES_ROLE, event_id=event_id)
+                attendees = reads.start(
+                    ATTENDEES, EVERY_USER, ATTENDEES_ROLE, seen=reader.saw, event_id=event_id
+                )
             elif self.permissions.granted(ATTENDANCE_ROLE):
                 attendees = reads.start(ATTENDEES, EVERY_USER, None, event_id=event_id)
             if "registrants" in wanted:
@@ -554,7 +586,7 @@ class On24Adapter(PlatformAdapter):
         A refusal is the *role*'s (None: the caller's to handle). An inconsistent read is
         read again; after MAX_READS the listing fails, naming its endpoint and what changed.
         """
-        spool = self.read_listing(collection, params, role, **path_args)
+        spool = self.read_listing(collection, params, role, seen=None, **path_args)
         try:
             yield from spool
         finally:
@@ -565,15 +597,20 @@ class On24Adapter(PlatformAdapter):
         collection: Collection,
         params: t.Mapping[str, t.Any],
         role: Core | None,
+        *,
+        seen: t.Callable[[dict[str, t.Any]], None] | None = None,
         **path_args: str,
     ) -> RecordSpool:
-        """`items`, read in full before it is used: a spool the caller closes."""
+        """`items`, read in full before it is used: a spool the caller closes.
+
+        *seen* is shown each item as its page arrives (of every read, even one read again).
+        """
         path = collection.path.format(**path_args)
         problem = ""
         for attempt in range(1, MAX_READS + 1):
             spool = RecordSpool()
             try:
-                problem = self._read_once(collection, path, params, role, spool)
+                problem = self._read_once(collection, path, params, role, spool, seen=seen)
             except BaseException:
                 spool.close()
                 raise
@@ -597,6 +634,8 @@ class On24Adapter(PlatformAdapter):
         params: t.Mapping[str, t.Any],
         role: Core | None,
         spool: RecordSpool,
+        *,
+        seen: t.Callable[[dict[str, t.Any]], None] | None = None,
     ) -> str:
         """Read every page into *spool*; return what made the read inconsistent, or ""."""
         pages = collection.pages()
@@ -610,6 +649,8 @@ class On24Adapter(PlatformAdapter):
             for item in reads:
                 check.see(item, pages.total)
                 spool.append(item)
+                if seen is not None:
+                    seen(item)
         except PayloadError:
             if pages.repeated_page is None:
                 raise
@@ -722,11 +763,19 @@ class ListingReads:
         collection: Collection,
         params: t.Mapping[str, t.Any],
         role: Core | None,
+        *,
+        seen: t.Callable[[dict[str, t.Any]], None] | None = None,
         **path_args: str,
     ) -> Future[RecordSpool]:
         """Begin reading a listing (see `On24Adapter.read_listing`)."""
-        read = self.adapter.listing_threads().submit(
-            self.adapter.read_listing, collection, params, role, **path_args
+        read = submit_here(
+            self.adapter.listing_threads(),
+            self.adapter.read_listing,
+            collection,
+            params,
+            role,
+            seen=seen,
+            **path_args,
         )
         self._started.append(read)
         return read
@@ -772,6 +821,54 @@ class AttendeeReader:
         self._registrant_external_ids: dict[str, str | None] = {}  # where attendees have none
         self._surveys: SurveyCatalog | None = None
         self._polls: dict[str, dict[str, t.Any]] | None = None
+        # The catalog reads begun (by path), from the attendees' pages as they arrive.
+        self._catalog_reads: dict[str, Future[dict[str, t.Any] | None]] = {}
+        self._catalog_lock = threading.Lock()
+
+    def __enter__(self) -> AttendeeReader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """Catalog reads nobody used are waited for: no request outlives its event."""
+        with self._catalog_lock:
+            reads = list(self._catalog_reads.values())
+        for read in reads:
+            if not read.cancel():
+                with contextlib.suppress(Exception):  # unused: the caller's error wins
+                    read.result()
+
+    def saw(self, attendee: t.Mapping[str, t.Any]) -> None:
+        """An attendee as its page arrives: begin the catalog reads its answers will need.
+
+        They are the reads mapping its answers would make (`answers`), only sooner: at
+        the first survey question answered and the first poll answered, side by side.
+        """
+        if "survey_responses" not in self.wanted:
+            return
+        surveys = attendee.get("surveys")
+        if isinstance(surveys, list) and any(
+            isinstance(survey, dict) and survey.get("surveyquestions") for survey in surveys
+        ):
+            self._catalog_read(SURVEYS_PATH, SURVEYS_ROLE)
+        polls = attendee.get("polls")
+        if isinstance(polls, list) and polls:
+            self._catalog_read(POLLS_PATH, POLLS_ROLE)
+
+    def _catalog_read(self, path: str, role: Enrichment) -> Future[dict[str, t.Any] | None]:
+        """The read of a catalog (None: refused), begun on first asking."""
+        with self._catalog_lock:
+            read = self._catalog_reads.get(path)
+            if read is None:
+                adapter = self.adapter
+                url = path.format(event_id=self.event_id)
+                read = submit_here(
+                    adapter.listing_threads(),
+                    adapter.permissions.optional,
+                    role,
+                    lambda: adapter.api.get(url),
+                )
+                self._catalog_reads[path] = read
+            return read
 
     def read(self, attendee: dict[str, t.Any], bundle: EventBundle) -> None:
         """Add the records one attendee yields to *bundle*."""
@@ -943,9 +1040,7 @@ class AttendeeReader:
             path = SURVEYS_PATH.format(event_id=self.event_id)
             endpoint = self.adapter.api.url(path)
             self._surveys = SurveyCatalog()
-            body = self.adapter.permissions.optional(
-                SURVEYS_ROLE, lambda: self.adapter.api.get(path)
-            )
+            body = self._catalog_read(SURVEYS_PATH, SURVEYS_ROLE).result()
             for survey in _list(endpoint, body or {}, "surveys"):
                 survey_id = n.identifier(survey.get("surveyid"))
                 if survey_id is not None:
@@ -960,7 +1055,7 @@ class AttendeeReader:
         """The catalog entry of a poll (its type); read once per event."""
         if self._polls is None:
             path = POLLS_PATH.format(event_id=self.event_id)
-            body = self.adapter.permissions.optional(POLLS_ROLE, lambda: self.adapter.api.get(path))
+            body = self._catalog_read(POLLS_PATH, POLLS_ROLE).result()
             polls = _list(self.adapter.api.url(path), body or {}, "polls")
             self._polls = {str(n.identifier(p.get("pollid"))): p for p in polls}
         return self._polls.get(poll_id or "", {})
@@ -1138,6 +1233,15 @@ def _add_months(day: date, months: int) -> date:
 
 def _pacific_day(moment: datetime) -> date:
     return n.parse_timestamp(moment).astimezone(PACIFIC).date()
+
+
+def _latest(parts: t.Iterable[list[EventRef]]) -> dict[str, EventRef]:
+    """The events of a listing's parts by id; activity during the walk: the later part wins."""
+    listed: dict[str, EventRef] = {}
+    for part in parts:
+        for ref in part:
+            listed[ref.event_id] = ref
+    return listed
 
 
 def _unified(totals: dict[str, t.Any]) -> dict[str, t.Any]:
