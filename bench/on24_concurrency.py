@@ -28,11 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tap_webinars.sandbox.on24 import (
-    ACCESS_TOKEN_KEY,
-    ACCESS_TOKEN_SECRET,
-    CLIENT_ID,
-)
+from _on24 import all_events_config
+from _verdict import verdict
+
 from tests.harness import BIN, SandboxProcess
 
 STREAMS = (
@@ -51,15 +49,7 @@ def timed_sync(
     """One full sync: its wall time, the time parsing its output took, its request log,
     its record counts and a line on where its time went."""
     sandbox.clear_requests()
-    config = {
-        "platform": "on24",
-        "on24_client_id": str(CLIENT_ID),
-        "on24_access_token_key": ACCESS_TOKEN_KEY,
-        "on24_access_token_secret": ACCESS_TOKEN_SECRET,
-        "api_url": sandbox.api_url("on24"),
-        "start_date": "2015-01-01T00:00:00Z",
-        "max_concurrency": concurrency,
-    }
+    config = all_events_config(sandbox, max_concurrency=concurrency)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "config.json")
         path.write_text(json.dumps(config))
@@ -143,6 +133,18 @@ def main() -> None:
         print(
             f"speed-up at max_concurrency={options.concurrency}: {serial / parallel:.1f}x "
             f"({serial:.1f} s -> {parallel:.1f} s)"
+        )
+        verdict(
+            f"ON24 wall at max_concurrency {options.concurrency} / latency bound",
+            f"{parallel:.1f} s / {bound:.1f} s = {parallel / bound:.2f}x",
+            "<= 1.3x",
+            met=parallel / bound <= 1.3,
+        )
+        verdict(
+            f"ON24 speed-up, max_concurrency 1 -> {options.concurrency}",
+            f"{serial / parallel:.1f}x",
+            "about 5x (>= 4.5x)",
+            met=serial / parallel >= 4.5,
         )
     finally:
         sandbox.stop()

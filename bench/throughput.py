@@ -43,6 +43,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _on24 import all_events_config
 from _verdict import verdict
 from _webcasts import large_event_config
 
@@ -254,14 +255,7 @@ def bench_webcasts(viewers: int, repeat: int) -> None:
 def bench_on24(repeat: int) -> None:
     sandbox = SandboxProcess("--size", "large")
     try:
-        config = {
-            "platform": "on24",
-            "on24_client_id": str(on24.CLIENT_ID),
-            "on24_access_token_key": on24.ACCESS_TOKEN_KEY,
-            "on24_access_token_secret": on24.ACCESS_TOKEN_SECRET,
-            "api_url": sandbox.api_url("on24"),
-            "start_date": "2015-01-01T00:00:00Z",
-        }
+        config = all_events_config(sandbox)
         events = len(sandbox.dataset("on24")["events"])
         tap_startup = startup_cpu(config, repeat)
         sandbox.clear_requests()

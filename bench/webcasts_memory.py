@@ -23,11 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _verdict import verdict
 from _webcasts import large_event_config
 
 from tests.harness import BIN, SandboxProcess
 
 REPORT_PATH = "/api/reporting/audience_reports"
+# Peak RSS of the same run differs by up to about this much between invocations here.
+NOISE_MB = 2.0
 
 
 def measure(sandbox: SandboxProcess, viewers: int) -> dict[str, object]:
@@ -82,6 +85,15 @@ def main() -> None:
         print(
             f"{result['viewers']:>9,} {result['records']:>9,} {result['seconds']:>8.1f} "
             f"{result['peak_mb']:>12.1f} {ratio:>11.2f}x"
+        )
+    peaks = {int(r["viewers"]): float(r["peak_mb"]) for r in results}  # type: ignore[call-overload,arg-type]
+    if 10_000 in peaks and 100_000 in peaks:
+        growth = peaks[100_000] - peaks[10_000]
+        verdict(
+            "Webcasts peak RSS, 10,000 -> 100,000 viewers",
+            f"{peaks[10_000]:.1f} -> {peaks[100_000]:.1f} MB (+{growth:.1f} MB)",
+            f"<= 150 MB, growth within {NOISE_MB:g} MB (run-to-run noise here)",
+            met=peaks[100_000] <= 150 and growth <= NOISE_MB,
         )
 
 

@@ -10,17 +10,13 @@ from __future__ import annotations
 import typing as t
 from collections import Counter
 
-from tap_webinars.sandbox.on24 import ACCESS_TOKEN_KEY, ACCESS_TOKEN_SECRET, CLIENT_ID
 from tests.harness import SandboxProcess, TapRun, run_tap
+from tests.platform_configs import CASES
 
 
 def on24_run(sandbox: SandboxProcess, concurrency: int) -> TapRun:
     config = {
-        "platform": "on24",
-        "on24_client_id": str(CLIENT_ID),
-        "on24_access_token_key": ACCESS_TOKEN_KEY,
-        "on24_access_token_secret": ACCESS_TOKEN_SECRET,
-        "api_url": sandbox.api_url("on24"),
+        **CASES["on24"].config(sandbox.api_url("on24")),
         "start_date": "2015-01-01T00:00:00Z",
         "max_concurrency": concurrency,
     }
