@@ -286,7 +286,9 @@ def stable_id_of(material: str) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
-_json_string: t.Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+# A str as a JSON string literal (non-ASCII kept): how the material quotes each part.
+json_quote: t.Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_json_string = json_quote
 
 
 def apply_field_map(

@@ -917,6 +917,7 @@ class _ResponseContext:
 
 
 _json_part = n.stable_id_part
+_quote = n.json_quote
 _hash = n.stable_id_of
 
 
@@ -934,5 +935,5 @@ class _Ids:
         self.quoted = _json_part(registrant_id)
 
     def make(self, kind: str, *parts: t.Any) -> str:
-        rest = ", ".join([_json_part(p) for p in parts])
+        rest = ", ".join(["null" if p is None else _quote(str(p)) for p in parts])
         return _hash(f"[{_json_part(kind)}, {self.quoted}, {rest}]")
