@@ -92,8 +92,13 @@ def run_tap(config: dict[str, t.Any], *args: str) -> tuple[Path, float, float]:
     return output, usage.ru_utime + usage.ru_stime, wall
 
 
-def measure_tap(config: dict[str, t.Any], repeat: int) -> TapCost:
-    """The least costly of *repeat* syncs, with the records the last one wrote read back."""
+def measure_tap(
+    config: dict[str, t.Any], repeat: int, sandbox: SandboxProcess, platform: str
+) -> TapCost:
+    """The least costly of *repeat* syncs, with the records the last one wrote read back,
+    the start-up CPU and the requests of one sync (the sandbox's log is left holding them)."""
+    startup = startup_cpu(config, repeat)
+    sandbox.clear_requests()
     runs = [run_tap(config) for _ in range(repeat)]
     for extra, _cpu, _wall in runs[:-1]:
         extra.unlink()
@@ -108,7 +113,8 @@ def measure_tap(config: dict[str, t.Any], repeat: int) -> TapCost:
                 records.append(message["record"])
                 streams[message["stream"]] += 1
     output.unlink()
-    return TapCost(records, streams, cpu, wall)
+    requests = len(sandbox.requests(platform)) // repeat
+    return TapCost(records, streams, cpu, wall, startup=startup, requests=requests)
 
 
 def startup_cpu(config: dict[str, t.Any], repeat: int) -> float:
@@ -205,8 +211,9 @@ def json_parse_cpu(bodies: list[bytes]) -> float:
     return time.process_time() - started
 
 
-def report(name: str, tap: TapCost, parse: float, serialise: float, size: str) -> None:
-    """Print one dataset's figures."""
+def report(name: str, tap: TapCost, parse: float, size: str, repeat: int) -> None:
+    """Print one dataset's figures; the floor is *parse* plus serialising the tap's records."""
+    serialise = least(repeat, lambda: serialise_cpu(tap.records))
     floor = parse + serialise
     count = len(tap.records)
     streams = ", ".join(f"{v} {k}" for k, v in tap.streams.items())
@@ -238,18 +245,13 @@ def bench_webcasts(viewers: int, repeat: int) -> None:
     sandbox = SandboxProcess()
     try:
         config = large_event_config(sandbox, viewers)
-        tap_startup = startup_cpu(config, repeat)
-        sandbox.clear_requests()
-        tap = measure_tap(config, repeat)
-        tap.startup = tap_startup
-        tap.requests = len(sandbox.requests("webcasts")) // repeat
+        tap = measure_tap(config, repeat, sandbox, "webcasts")
         body, tap.fetch = webcasts_report_bytes(sandbox)
     finally:
         sandbox.stop()
     parse = least(repeat, lambda: webcasts_parse_cpu(body))
-    serialise = least(repeat, lambda: serialise_cpu(tap.records))
     size = f"one event of {viewers:,} viewers, report {len(body) / 1e6:.1f} MB of XML"
-    report("Webcasts", tap, parse, serialise, size)
+    report("Webcasts", tap, parse, size, repeat)
 
 
 def bench_on24(repeat: int) -> None:
@@ -257,18 +259,13 @@ def bench_on24(repeat: int) -> None:
     try:
         config = all_events_config(sandbox)
         events = len(sandbox.dataset("on24")["events"])
-        tap_startup = startup_cpu(config, repeat)
-        sandbox.clear_requests()
-        tap = measure_tap(config, repeat)
-        tap.startup = tap_startup
-        tap.requests = len(sandbox.requests("on24")) // repeat
+        tap = measure_tap(config, repeat, sandbox, "on24")
         bodies, tap.fetch = on24_bodies(sandbox, repeat)
     finally:
         sandbox.stop()
     parse = least(repeat, lambda: json_parse_cpu(bodies))
-    serialise = least(repeat, lambda: serialise_cpu(tap.records))
     size = f"{events} events, {len(bodies)} responses, {sum(map(len, bodies)) / 1e6:.1f} MB of JSON"
-    report("ON24", tap, parse, serialise, size)
+    report("ON24", tap, parse, size, repeat)
 
 
 def main() -> None:

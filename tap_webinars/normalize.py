@@ -151,26 +151,10 @@ def _text_timestamp_fast(text: str, tz: str | None) -> str | None:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone(tz))
         return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-    match = US_TIME.fullmatch(text)
-    if match is None:
+    local = _parse_us_time(text)
+    if local is None:
         return None
-    month, day, year, hour, minute, second, half = match.groups()
-    clock = int(hour)
-    if not 1 <= clock <= 12:
-        return None
-    try:
-        moment = datetime(
-            int(year),
-            int(month),
-            int(day),
-            clock % 12 + (12 if half in "Pp" else 0),
-            int(minute),
-            int(second),
-            tzinfo=zone(tz),
-        )
-    except ValueError:
-        return None
-    return moment.astimezone(timezone.utc).isoformat()
+    return local.replace(tzinfo=zone(tz)).astimezone(timezone.utc).isoformat()
 
 
 def text(value: t.Any) -> str | None:

@@ -158,6 +158,20 @@ def assert_unique_keys(run: TapRun, stream: str, key: t.Sequence[str]) -> None:
     assert not duplicates, f"{stream}: duplicate keys {list(duplicates)[:5]}"
 
 
+def assert_referential_integrity(runs: t.Sequence[TapRun], children: t.Iterable[str]) -> None:
+    """Every registrant id a child record names is a registrants record of the same event
+    emitted in that run or an earlier one (*runs* in order); null is allowed."""
+    streams = tuple(children)
+    emitted: set[tuple[str, str]] = set()
+    for run in runs:
+        emitted |= {(r["event_id"], r["registrant_id"]) for r in run.records("registrants")}
+        for stream in streams:
+            for record in run.records(stream):
+                if record["registrant_id"] is not None:
+                    key = (record["event_id"], record["registrant_id"])
+                    assert key in emitted, (stream, key)
+
+
 def assert_config_error(run: TapRun, key: str) -> None:
     """A bad config: non-zero exit, one `tap-webinars: config error` line naming *key*, no
     traceback and no Singer output at all."""

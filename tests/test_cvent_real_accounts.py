@@ -17,7 +17,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.harness import BIN, SandboxProcess, TapRun, assert_unique_keys, run_tap
+from tests.harness import (
+    BIN,
+    SandboxProcess,
+    TapRun,
+    assert_referential_integrity,
+    assert_unique_keys,
+    run_tap,
+)
 from tests.test_cvent import ID_COLUMN, KEYS, assert_output_matches, cv_config, expected
 from tests.test_cvent_conference import conference_config
 
@@ -46,19 +53,6 @@ def warnings(run: TapRun, text: str) -> list[str]:
 def summary_skipped(run: TapRun) -> str:
     """The end-of-run summary's `skipped:` line."""
     return next(line for line in run.stderr.splitlines() if "cvent: skipped:" in line)
-
-
-def assert_integrity(runs: list[TapRun]) -> None:
-    """Every registrant id of a child refers to a registrant of the same event emitted in
-    that run or an earlier one (the runs are given in order)."""
-    emitted: set[tuple[str, str]] = set()
-    for run in runs:
-        emitted |= {(r["event_id"], r["registrant_id"]) for r in run.records("registrants")}
-        for stream in CHILDREN:
-            for record in run.records(stream):
-                if record["registrant_id"] is not None:
-                    key = (record["event_id"], record["registrant_id"])
-                    assert key in emitted, (stream, key)
 
 
 def same_records(run: TapRun, normal: TapRun, stream: str) -> None:
@@ -224,7 +218,7 @@ def test_registrant_ids_refer_to_registrants_on_full_and_incremental_runs(
     config = cv_config(sandbox, start_date=start.isoformat())
     first = run_tap(config, timeout=TIMEOUT)
     assert first.returncode == 0, first.stderr[-3000:]
-    assert_integrity([first])
+    assert_referential_integrity([first], CHILDREN)
     answered = [r for r in first.records("survey_responses") if r["event_id"] == busiest]
     assert answered, "the case needs answers after the start date"
     # Survey responses name respondents; each is resolved to its attendee (the original
@@ -242,7 +236,7 @@ def test_registrant_ids_refer_to_registrants_on_full_and_incremental_runs(
     sandbox.admin("cvent", "watch_replay", attendee_id=watcher, seconds=600)
     second = run_tap(config, state=first.final_state, timeout=TIMEOUT)
     assert second.returncode == 0, second.stderr[-3000:]
-    assert_integrity([first, second])
+    assert_referential_integrity([first, second], CHILDREN)
     assert set(added["attendee_ids"]) <= {r["registrant_id"] for r in second.records("registrants")}
     assert watcher in {r["registrant_id"] for r in second.records("viewers")}
 
@@ -405,12 +399,12 @@ def test_records_inserted_between_token_pages_are_read_once_and_caught_up(
                 assert record[column] == value, (stream, column)
     registered = {r["registrant_id"] for r in first.records("registrants")}
     assert {a["id"] for a in before["attendees"]} <= registered  # nothing that was there lost
-    assert_integrity([first])
+    assert_referential_integrity([first], CHILDREN)
     second = run_tap(cv_config(sandbox), state=first.final_state, timeout=TIMEOUT)
     assert second.returncode == 0, second.stderr[-3000:]
     registered |= {r["registrant_id"] for r in second.records("registrants")}
     assert inserted <= registered  # the next run catches up
-    assert_integrity([first, second])
+    assert_referential_integrity([first, second], CHILDREN)
 
 
 # ----------------------------------------------------------------------- Conference
@@ -474,7 +468,7 @@ def test_conference_access_report_names_the_refused_resource(
 def test_conference_integrity_registrant_ids_refer_to_users(sandbox: SandboxProcess) -> None:
     run = run_tap(conference_config(sandbox), timeout=TIMEOUT)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert_integrity([run])
+    assert_referential_integrity([run], CHILDREN)
     assert all(r["registrant_id"] for r in run.records("survey_responses"))
 
 

@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 from functools import lru_cache, partial
 from itertools import takewhile
 from operator import ne
@@ -175,20 +175,18 @@ def report_timestamp(tz: str) -> Converter:
 
     Every other shape, and anything this path would not take (an hour out of 1-12, a day
     the month lacks), goes to `n.timestamp`, as does everything on the safe record path
-    (`TAP_WEBINARS_SAFE_RECORD_PATH`). In UTC (GMT, the default) the result is written
-    without a time-zone conversion; in any other zone it is converted as `n.timestamp`
-    converts it. Registration and session times are nearly all distinct, so caching them
-    (as `n.timestamp` does) helps little: the saving is the parse.
+    (`TAP_WEBINARS_SAFE_RECORD_PATH`), and every time in a zone other than UTC. In UTC (GMT,
+    the default) the result is written without a time-zone conversion, each date read once.
     """
     slow = partial(n.timestamp, tz=tz)
     if SAFE_RECORD_PATH:
         return slow
     try:
-        where = n.zone(tz)
+        in_utc = n.zone(tz) is timezone.utc
     except ValueError:  # n.timestamp says so, naming the field, where a time needs the zone
         return slow
-    in_utc = where is timezone.utc
-    utc = timezone.utc
+    if not in_utc:  # the conversion is the cost there, and n.timestamp's own fast path has it
+        return slow
     fullmatch = n.US_TIME.fullmatch
 
     days: dict[str, str] = {}  # the date part as sent -> ISO date, "" for no such day
@@ -205,13 +203,6 @@ def report_timestamp(tz: str) -> Converter:
         if not (1 <= clock <= 12 and minute < "60" and second < "60"):  # two digits each
             return slow(value)
         clock = clock % 12 + (12 if half in "Pp" else 0)
-        if not in_utc:
-            month, day, year = match.group(1, 2, 3)
-            try:
-                moment = datetime(int(year), int(month), int(day), clock, int(minute), int(second))
-            except ValueError:
-                return slow(value)
-            return moment.replace(tzinfo=where).astimezone(utc).isoformat()
         date_text = text[: match.end(3)]
         iso_day = days.get(date_text)
         if iso_day is None:
