@@ -14,6 +14,7 @@ import contextlib
 import contextvars
 import heapq
 import itertools
+import json
 import logging
 import os
 import re
@@ -545,10 +546,22 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return None
 
 
+# Charsets json.loads detects by itself from the bytes.
+_JSON_BYTES_ENCODINGS = frozenset({"utf-8", "utf8"})
+
+
 def decode_json(response: requests.Response) -> t.Any:
-    """Decode a JSON body, or raise PayloadError naming the endpoint (secrets removed)."""
+    """Decode a JSON body, or raise PayloadError naming the endpoint (secrets removed).
+
+    The standard json module reads the bytes (UTF-8, or the UTF-16/32 RFC 8259 allows)
+    unless the response names another charset; requests' `.json()` would decode the text
+    first and hand it to simplejson when installed, at twice the CPU.
+    """
     try:
-        return response.json()
+        encoding = (response.encoding or "utf-8").lower().replace("_", "-")
+        if encoding in _JSON_BYTES_ENCODINGS:
+            return json.loads(response.content)
+        return json.loads(response.text)
     except ValueError:
         raise PayloadError(
             redact_url(response.url.split("?", 1)[0]), f"not JSON: {_snippet(response)}"

@@ -64,7 +64,6 @@ class WebinarStream(Stream):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._columns: dict[str, t.Any] | None = None
         self._blank: dict[str, None] = {}
         self._judged_mask: SelectionMask | None = None
         self._every_property_selected = False
@@ -78,13 +77,13 @@ class WebinarStream(Stream):
         A column the schema does not know is an adapter bug that would otherwise be dropped
         silently by the SDK, so it fails loudly instead.
         """
-        columns = self.schema["properties"]
-        if columns is not self._columns:
-            self._columns, self._blank = columns, dict.fromkeys(columns)
-        record = self._blank.copy()
+        blank = self._blank
+        if not blank:  # the schema is the class's (`StreamSchema`): resolved once
+            blank = self._blank = dict.fromkeys(self.schema["properties"])
+        record = blank.copy()
         record.update(row)
-        if len(record) != len(self._blank):
-            unknown = sorted(row.keys() - columns.keys())
+        if len(record) != len(blank):
+            unknown = sorted(row.keys() - blank.keys())
             msg = f"{self.name}: record has columns not in the schema: {unknown}"
             raise ValueError(msg)
         return record

@@ -1,7 +1,7 @@
 """The fast record path: every record still fits its schema, and nothing changed.
 
 The tap emits records without the SDK's type conformance (they are typed by construction),
-with msgspec, a pickle spool and hand-written timestamp parsers. These tests hold that to
+with msgspec, a MessagePack spool and hand-written timestamp parsers. These tests hold that to
 account on every platform's default sandbox dataset:
 - every record validates against the schema the tap discovers (JSON Schema Draft 7, with a
   date-time format check of our own, since jsonschema checks none without an extra package);
@@ -177,6 +177,41 @@ def test_spool_returns_records_in_order_across_memory_and_disk() -> None:
     assert list(spool) == records  # read twice: the streams may ask again
     spool.close()
     assert list(spool) == []
+
+
+def test_spool_gives_back_every_json_value_as_it_was_given() -> None:
+    """What a platform can send: text in any script, floats to the last bit, integers past
+    64 bits (JSON has no limit; MessagePack has, so such a batch is kept another way),
+    nesting, empty containers. Compared as JSON text, key order included."""
+    values: list[t.Any] = [
+        "Zoë 👋 \u2028 \x00",
+        "",
+        0.1 + 0.2,
+        -0.0,
+        1e308,
+        5e-324,
+        2**63,
+        -(2**63),
+        2**64 - 1,
+        True,
+        False,
+        None,
+        [],
+        {},
+        [[1, [2, {"k": [None]}]]],
+    ]
+    records = [
+        {"z": i, "a": values[i % len(values)], "m": {"b": i, "a": [i, str(i)]}}
+        for i in range(SPOOL_MEMORY_RECORDS + SPOOL_BATCH_RECORDS)
+    ]
+    beyond = [{"n": i, "big": 2**64 + i, "neg": -(2**70)} for i in range(SPOOL_BATCH_RECORDS)]
+    spool = RecordSpool()
+    for record in [*records, *beyond]:
+        spool.append(record)
+    read = list(spool)
+    assert len(read) == len(records) + len(beyond)
+    assert [json.dumps(r) for r in read] == [json.dumps(r) for r in [*records, *beyond]]
+    spool.close()
 
 
 def test_a_deselected_property_is_left_out_on_both_paths(sandbox: SandboxProcess) -> None:

@@ -533,6 +533,18 @@ def test_html_behind_a_200_is_one_clear_error(sandbox: SandboxProcess) -> None:
     assert_one_error(proxied, "/registrant_sessions", "not JSON", "Bad Gateway")
 
 
+def test_json_in_a_declared_latin_1_charset_reads_the_same(sandbox: SandboxProcess) -> None:
+    """A body in the charset its Content-Type names is read in that charset, not as UTF-8."""
+    want = baseline(sandbox)
+    tags = [tag for r in want.records("registrants") for tag in r["tags"] or ()]
+    assert any(ord(max(tag)) in range(0x80, 0x100) for tag in tags)  # é: not UTF-8 in Latin-1
+    sandbox.scenarios({"platform": "webinarfuel", "path": "^/registrants$", "kind": "charset"})
+    latin = run(sandbox)
+    assert_complete(latin)
+    assert want.records("registrants")
+    assert_same(latin, want, "registrants")
+
+
 def test_truncated_json_is_one_clear_error(sandbox: SandboxProcess) -> None:
     sandbox.scenarios(
         {"platform": "webinarfuel", "path": "^/registrants$", "kind": "truncate", "keep": 0.6}

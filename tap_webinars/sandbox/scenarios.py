@@ -14,6 +14,9 @@ Kinds:
     xml_bomb    HTTP 200, an XML document whose entities expand exponentially
     xml_entity  HTTP 200, an XML document with an external entity (a local file)
     body        HTTP `status` (default 200) with the given `text` and `content_type`
+    charset     the real JSON body in another `charset` (default iso-8859-1), named in its
+                Content-Type, as older APIs declare it; characters the charset lacks are
+                written as JSON escapes, so the document means the same
 
 Platform simulators add their own, field-level drift (a field added, dropped or nulled) as
 options of their own; these are the transport-level ones every platform can meet.
@@ -21,6 +24,7 @@ options of their own; these are the transport-level ones every platform can meet
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import threading
@@ -46,6 +50,17 @@ XML_EXTERNAL_ENTITY = (
     '<?xml version="1.0"?>\n<!DOCTYPE data [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n'
     "<convey_api><result><returnCode>&secret;</returnCode></result></convey_api>\n"
 )
+
+
+def _escape_for_json(error: UnicodeError) -> tuple[str, int]:
+    r"""Encode what a charset lacks as JSON escapes (`\u00e9`, surrogate pairs beyond)."""
+    assert isinstance(error, UnicodeEncodeError)
+    lacking = error.object[error.start : error.end]
+    return json.dumps(lacking)[1:-1], error.end
+
+
+_JSON_ESCAPE = "sandbox-json-escape"
+codecs.register_error(_JSON_ESCAPE, _escape_for_json)
 
 
 @dataclass
@@ -92,6 +107,14 @@ class Scenario:
                 status=int(options.get("status", 200)),
                 content_type=str(options.get("content_type", "application/json")),
             )
+        if kind == "charset":
+            real = produce()
+            data = real.body if isinstance(real.body, bytes) else b"".join(real.body)
+            charset = str(options.get("charset", "iso-8859-1"))
+            text = json.dumps(json.loads(data), ensure_ascii=False)
+            content_type = f"application/json; charset={charset}"
+            headers = {**real.headers, "Content-Type": content_type}
+            return Response(real.status, text.encode(charset, errors=_JSON_ESCAPE), headers)
         if kind == "truncate":
             real = produce()
             data = real.body if isinstance(real.body, bytes) else b"".join(real.body)
