@@ -21,8 +21,10 @@ through the sandbox's admin hook) and the ON24 `--size large` dataset (200 event
 The tap runs with bytecode caching on, and first (`--discover`) before it is measured, as an
 installed tap runs (pip compiles bytecode at install); that start-up CPU (imports, settings,
 schemas: no request) is printed too, with the ratio it leaves aside.
-Each measurement is taken --repeat times (default 3) and the least CPU kept, as timeit does:
-on a shared machine the other processes only ever add to a figure.
+The figures are measured in --repeat rounds (default 3), each taking the tap's start-up, its
+sync and the floor one right after the other; the least CPU of each is kept, as timeit does
+(on a shared machine the other processes only ever add to a figure), and the ratio of each
+round is printed too, its two sides measured within seconds of each other.
 """
 
 from __future__ import annotations
@@ -94,18 +96,10 @@ def run_tap(config: dict[str, t.Any], *args: str) -> tuple[Path, float, float]:
     return output, usage.ru_utime + usage.ru_stime, wall
 
 
-def measure_tap(
-    config: dict[str, t.Any], repeat: int, sandbox: SandboxProcess, platform: str
-) -> TapCost:
-    """The least costly of *repeat* syncs, with the records the last one wrote read back,
-    the start-up CPU and the requests of one sync (the sandbox's log is left holding them)."""
-    startup = startup_cpu(config, repeat)
+def first_sync(config: dict[str, t.Any], sandbox: SandboxProcess, platform: str) -> TapCost:
+    """One sync whose records are read back and whose requests the sandbox's log keeps."""
     sandbox.clear_requests()
-    runs = [run_tap(config) for _ in range(repeat)]
-    for extra, _cpu, _wall in runs[:-1]:
-        extra.unlink()
-    output = runs[-1][0]
-    cpu, wall = min(r[1] for r in runs), min(r[2] for r in runs)
+    output, cpu, wall = run_tap(config)
     records: list[dict[str, t.Any]] = []
     streams: Counter[str] = Counter()
     with output.open("rb") as lines:
@@ -115,13 +109,44 @@ def measure_tap(
                 records.append(message["record"])
                 streams[message["stream"]] += 1
     output.unlink()
-    requests = len(sandbox.requests(platform)) // repeat
-    return TapCost(records, streams, cpu, wall, startup=startup, requests=requests)
+    requests = len(sandbox.requests(platform))
+    return TapCost(records, streams, cpu, wall, requests=requests)
 
 
-def startup_cpu(config: dict[str, t.Any], repeat: int) -> float:
-    """The tap's CPU for `--discover` (no request): what every run costs before its first."""
-    return least(repeat, lambda: run_tap(config, "--discover")[1])
+@dataclass
+class Round:
+    """One round: the tap (start-up, then a sync) and the floor, measured back to back."""
+
+    startup: float
+    cpu: float
+    wall: float
+    parse: float
+    serialise: float
+
+    @property
+    def ratio(self) -> float:
+        return self.cpu / (self.parse + self.serialise)
+
+
+def measure_rounds(
+    config: dict[str, t.Any], tap: TapCost, parse: t.Callable[[], float], repeat: int
+) -> list[Round]:
+    """*repeat* rounds, each measuring the tap and its floor one right after the other.
+
+    On a shared machine the speed drifts over a minute; measuring both sides of the ratio
+    close together keeps the drift out of it (the tap process's CPU comes from the kernel,
+    the floor's from `time.process_time` in this process).
+    """
+    rounds = []
+    for _ in range(repeat):
+        startup = run_tap(config, "--discover")[1]
+        output, cpu, wall = run_tap(config)
+        output.unlink()
+        rounds.append(Round(startup, cpu, wall, parse(), serialise_cpu(tap.records)))
+    tap.cpu = min(r.cpu for r in rounds)
+    tap.wall = min(r.wall for r in rounds)
+    tap.startup = min(r.startup for r in rounds)
+    return rounds
 
 
 def least(repeat: int, measure: t.Callable[[], float]) -> float:
@@ -176,14 +201,10 @@ def webcasts_parse_cpu(body: bytes) -> float:
     return time.process_time() - started
 
 
-def on24_bodies(sandbox: SandboxProcess, runs: int) -> tuple[list[bytes], float]:
-    """Every ON24 response one tap run read, fetched again with requests and the same query.
-
-    The log holds *runs* identical first syncs; the last one's requests are replayed.
-    """
+def on24_bodies(sandbox: SandboxProcess) -> tuple[list[bytes], float]:
+    """Every ON24 response one tap run read (the sandbox's log holds that one sync), fetched
+    again with requests and the same query."""
     log = sandbox.requests("on24")
-    if len(log) % runs:
-        raise SystemExit(f"{len(log)} ON24 requests is not {runs} identical runs")
     headers = {
         "accessTokenKey": on24.ACCESS_TOKEN_KEY,
         "accessTokenSecret": on24.ACCESS_TOKEN_SECRET,
@@ -191,7 +212,7 @@ def on24_bodies(sandbox: SandboxProcess, runs: int) -> tuple[list[bytes], float]
     bodies = []
     started = time.process_time()
     with requests.Session() as session:
-        for entry in log[-len(log) // runs :]:
+        for entry in log:
             if entry["method"] != "GET" or entry["status"] != 200:
                 continue
             response = session.get(
@@ -213,9 +234,11 @@ def json_parse_cpu(bodies: list[bytes]) -> float:
     return time.process_time() - started
 
 
-def report(name: str, tap: TapCost, parse: float, size: str, repeat: int) -> None:
-    """Print one dataset's figures; the floor is *parse* plus serialising the tap's records."""
-    serialise = least(repeat, lambda: serialise_cpu(tap.records))
+def report(name: str, tap: TapCost, rounds: list[Round], size: str) -> None:
+    """Print one dataset's figures: the least of each measurement over the rounds, and the
+    ratio of each round; the floor is parsing plus serialising the tap's records."""
+    parse = min(r.parse for r in rounds)
+    serialise = min(r.serialise for r in rounds)
     floor = parse + serialise
     count = len(tap.records)
     streams = ", ".join(f"{v} {k}" for k, v in tap.streams.items())
@@ -240,6 +263,11 @@ def report(name: str, tap: TapCost, parse: float, size: str, repeat: int) -> Non
         f"(fetching the same responses with requests here: {tap.fetch:.2f} s CPU) "
         f"{rest / floor:.2f}x"
     )
+    each = sorted(r.ratio for r in rounds)
+    print(
+        f"  rounds: tap CPU / floor CPU of each of {len(rounds)} rounds (both measured back to "
+        f"back): {', '.join(f'{r:.2f}x' for r in each)}"
+    )
     bound = (tap.startup + tap.fetch + floor) / floor
     print(
         f"  bound: start-up + fetching + the floor = {tap.startup + tap.fetch + floor:.2f} s CPU "
@@ -253,13 +281,13 @@ def bench_webcasts(viewers: int, repeat: int) -> None:
     sandbox = SandboxProcess()
     try:
         config = large_event_config(sandbox, viewers)
-        tap = measure_tap(config, repeat, sandbox, "webcasts")
+        tap = first_sync(config, sandbox, "webcasts")
         body, tap.fetch = webcasts_report_bytes(sandbox)
+        rounds = measure_rounds(config, tap, lambda: webcasts_parse_cpu(body), repeat)
     finally:
         sandbox.stop()
-    parse = least(repeat, lambda: webcasts_parse_cpu(body))
     size = f"one event of {viewers:,} viewers, report {len(body) / 1e6:.1f} MB of XML"
-    report("Webcasts", tap, parse, size, repeat)
+    report("Webcasts", tap, rounds, size)
 
 
 def bench_on24(repeat: int) -> None:
@@ -267,13 +295,13 @@ def bench_on24(repeat: int) -> None:
     try:
         config = all_events_config(sandbox)
         events = len(sandbox.dataset("on24")["events"])
-        tap = measure_tap(config, repeat, sandbox, "on24")
-        bodies, tap.fetch = on24_bodies(sandbox, repeat)
+        tap = first_sync(config, sandbox, "on24")
+        bodies, tap.fetch = on24_bodies(sandbox)
+        rounds = measure_rounds(config, tap, lambda: json_parse_cpu(bodies), repeat)
     finally:
         sandbox.stop()
-    parse = least(repeat, lambda: json_parse_cpu(bodies))
     size = f"{events} events, {len(bodies)} responses, {sum(map(len, bodies)) / 1e6:.1f} MB of JSON"
-    report("ON24", tap, parse, size, repeat)
+    report("ON24", tap, rounds, size)
 
 
 def main() -> None:

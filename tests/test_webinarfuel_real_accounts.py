@@ -545,6 +545,23 @@ def test_json_in_a_declared_latin_1_charset_reads_the_same(sandbox: SandboxProce
     assert_same(latin, want, "registrants")
 
 
+def test_json_starting_with_a_byte_order_mark_reads_the_same(sandbox: SandboxProcess) -> None:
+    want = baseline(sandbox)
+    sandbox.scenarios(
+        {
+            "platform": "webinarfuel",
+            "path": "^/registrants$",
+            "kind": "charset",
+            "charset": "utf-8",
+            "bom": True,
+        }
+    )
+    marked = run(sandbox)
+    assert_complete(marked)
+    assert want.records("registrants")
+    assert_same(marked, want, "registrants")
+
+
 def test_truncated_json_is_one_clear_error(sandbox: SandboxProcess) -> None:
     sandbox.scenarios(
         {"platform": "webinarfuel", "path": "^/registrants$", "kind": "truncate", "keep": 0.6}

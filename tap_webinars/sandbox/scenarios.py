@@ -16,7 +16,8 @@ Kinds:
     body        HTTP `status` (default 200) with the given `text` and `content_type`
     charset     the real JSON body in another `charset` (default iso-8859-1), named in its
                 Content-Type, as older APIs declare it; characters the charset lacks are
-                written as JSON escapes, so the document means the same
+                written as JSON escapes, so the document means the same; `bom: true` starts
+                it with a UTF-8 byte order mark, as some .NET services write UTF-8
 
 Platform simulators add their own, field-level drift (a field added, dropped or nulled) as
 options of their own; these are the transport-level ones every platform can meet.
@@ -114,7 +115,10 @@ class Scenario:
             text = json.dumps(json.loads(data), ensure_ascii=False)
             content_type = f"application/json; charset={charset}"
             headers = {**real.headers, "Content-Type": content_type}
-            return Response(real.status, text.encode(charset, errors=_JSON_ESCAPE), headers)
+            body = text.encode(charset, errors=_JSON_ESCAPE)
+            if options.get("bom"):
+                body = codecs.BOM_UTF8 + body
+            return Response(real.status, body, headers)
         if kind == "truncate":
             real = produce()
             data = real.body if isinstance(real.body, bytes) else b"".join(real.body)
