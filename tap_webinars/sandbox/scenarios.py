@@ -64,6 +64,12 @@ _JSON_ESCAPE = "sandbox-json-escape"
 codecs.register_error(_JSON_ESCAPE, _escape_for_json)
 
 
+def _produced(produce: t.Callable[[], Response]) -> tuple[Response, bytes]:
+    """The simulator's own answer and its whole body (a streamed one joined)."""
+    real = produce()
+    return real, real.body if isinstance(real.body, bytes) else b"".join(real.body)
+
+
 @dataclass
 class Scenario:
     """One switched-on hostile answer."""
@@ -109,8 +115,7 @@ class Scenario:
                 content_type=str(options.get("content_type", "application/json")),
             )
         if kind == "charset":
-            real = produce()
-            data = real.body if isinstance(real.body, bytes) else b"".join(real.body)
+            real, data = _produced(produce)
             charset = str(options.get("charset", "iso-8859-1"))
             text = json.dumps(json.loads(data), ensure_ascii=False)
             content_type = f"application/json; charset={charset}"
@@ -120,8 +125,7 @@ class Scenario:
                 body = codecs.BOM_UTF8 + body
             return Response(real.status, body, headers)
         if kind == "truncate":
-            real = produce()
-            data = real.body if isinstance(real.body, bytes) else b"".join(real.body)
+            real, data = _produced(produce)
             keep = max(1, int(len(data) * float(options.get("keep", 0.5))))
             return Response(real.status, data[:keep], dict(real.headers))
         msg = f"unknown scenario kind {kind!r}"
