@@ -45,11 +45,11 @@ from tap_webinars.urls import is_loopback
 LOGGER = logging.getLogger("tap_webinars.http")
 T = t.TypeVar("T")
 
+# Request workers per request in flight (`HttpClient.submit`).
+WORKERS_PER_SLOT = 4
 # Which requests go first when more wait than may be in flight: the lowest rank, then the
 # first to ask. The engine ranks an event's requests by the event's place in the run (the
 # one the output waits for first); requests outside any event (the listing) rank 0.
-# Request workers per request in flight (`HttpClient.submit`).
-WORKERS_PER_SLOT = 4
 _RANK: contextvars.ContextVar[int] = contextvars.ContextVar("tap_webinars_request_rank", default=0)
 
 

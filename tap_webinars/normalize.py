@@ -93,8 +93,11 @@ def _parse_us_time(text: str) -> datetime | None:
     asks strptime, whose verdict (and error) stands.
     """
     match = US_TIME.fullmatch(text)
-    if match is None:
-        return None
+    return None if match is None else _us_time(match)
+
+
+def _us_time(match: re.Match[str]) -> datetime | None:
+    """The naive moment of a `US_TIME` match; None if a field is out of range."""
     month, day, year, hour, minute, second = (int(g) for g in match.groups()[:6])
     if not 1 <= hour <= 12:
         return None
@@ -150,11 +153,44 @@ def _text_timestamp_fast(text: str, tz: str | None) -> str | None:
             return None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone(tz))
-        return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-    local = _parse_us_time(text)
-    if local is None:
+        return format_timestamp(moment)
+    match = US_TIME.fullmatch(text)
+    if match is None:
         return None
-    return local.replace(tzinfo=zone(tz)).astimezone(timezone.utc).isoformat()
+    if _is_utc(tz):  # a report in GMT (Webcasts' default): no conversion, each date read once
+        return _us_time_text_in_utc(match)
+    local = _us_time(match)
+    return None if local is None else format_timestamp(local.replace(tzinfo=zone(tz)))
+
+
+@lru_cache(maxsize=64)
+def _is_utc(tz: str | None) -> bool:
+    """Whether *tz* is UTC (an unknown zone is not: `zone` raises for it, where needed)."""
+    try:
+        return zone(tz) is timezone.utc
+    except ValueError:
+        return False
+
+
+def _us_time_text_in_utc(match: re.Match[str]) -> str | None:
+    """`format_timestamp` of a `US_TIME` match read in UTC, written from its fields."""
+    hour, minute, second, half = match.group(4, 5, 6, 7)
+    clock = int(hour)
+    if not (1 <= clock <= 12 and minute < "60" and second < "60"):  # two digits each
+        return None
+    day = _iso_day(*match.group(1, 2, 3))
+    if not day:
+        return None
+    return f"{day}T{clock % 12 + (12 if half in 'Pp' else 0):02d}:{minute}:{second}+00:00"
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(month: str, day: str, year: str) -> str:
+    """`2014-11-04` for `11`, `04`, `2014`; "" if the calendar has no such day."""
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return ""
 
 
 def text(value: t.Any) -> str | None:
@@ -186,6 +222,9 @@ def integer(value: t.Any) -> int | None:
 
 def number(value: t.Any) -> float | None:
     """Scores are numbers; empty is null."""
+    if type(value) is str:  # what reports send, first
+        cleaned = value.strip().replace(",", "")
+        return float(cleaned) if cleaned else None
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -256,13 +295,12 @@ def stable_id(*parts: t.Any) -> str:
     """An id for a platform record that has none: a hash of its natural key, same every run."""
     # Byte for byte `json.dumps([None or str(part), ...], ensure_ascii=False)`, which the
     # ids have always hashed, without building an encoder per call.
-    material = "[" + ", ".join(["null" if p is None else _json_string(str(p)) for p in parts]) + "]"
-    return stable_id_of(material)
+    return stable_id_of("[" + ", ".join([stable_id_part(p) for p in parts]) + "]")
 
 
 def stable_id_part(part: t.Any) -> str:
     """One part of a stable id's material, as `stable_id` renders it (for reuse in hot loops)."""
-    return "null" if part is None else _json_string(str(part))
+    return "null" if part is None else json_quote(str(part))
 
 
 def stable_id_of(material: str) -> str:
@@ -272,7 +310,6 @@ def stable_id_of(material: str) -> str:
 
 # A str as a JSON string literal (non-ASCII kept): how the material quotes each part.
 json_quote: t.Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_json_string = json_quote
 
 
 def apply_field_map(

@@ -255,14 +255,12 @@ class SyncRun:
         the pool starts on them instead of idling until the last part is read.
         """
         adapter = self.adapter
-        early = (
-            isinstance(adapter, ListsInParts)
-            and prefetcher.starts_early
+        if not (
+            prefetcher.starts_early
             and type(adapter).prepare is PlatformAdapter.prepare
-        )
-        if not early:
+            and isinstance(adapter, ListsInParts)
+        ):
             return adapter.list_events(self._bookmarks)
-        assert isinstance(adapter, ListsInParts)
         listed: dict[str, EventRef] = {}
         for part in adapter.list_events_in_parts(self._bookmarks):
             for ref in part:

@@ -6,6 +6,7 @@ import logging
 import random
 import typing as t
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -219,3 +220,76 @@ def test_secrets_are_masked_in_urls_and_log_records(caplog: pytest.LogCaptureFix
         logging.getLogger("urllib3.connectionpool").debug("GET %s", url)
         logging.getLogger("any").info("secret is %s", "hunter2-password")
     assert "hunter2" not in caplog.text
+
+
+# Report times at and past the edges of the US fast paths (and other shapes beside them).
+TIMES = [
+    "11/04/2014 08:04:01 PM",
+    "  11/04/2014 08:04:01 pm\n",
+    "1/4/2014 8:04:01 AM",
+    "11/04/2014 12:00:00 AM",
+    "11/04/2014 12:59:59 PM",
+    "02/29/2016 11:30:00 PM",
+    "02/29/2015 11:30:00 PM",  # no such day
+    "13/01/2014 08:04:01 PM",
+    "11/04/2014 00:04:01 PM",  # hour out of 1-12: strptime decides
+    "11/04/2014 13:04:01 PM",
+    "11/04/2014 08:60:01 PM",
+    "11/04/2014 08:04:60 PM",
+    "11/04/0000 08:04:01 PM",
+    "11/04/0999 08:04:01 PM",
+    "03/08/2026 02:30:00 AM",  # the spring-forward gap in New York
+    "11/01/2026 01:30:00 AM",  # the autumn repeat
+    "11/04/2014 20:04:01",
+    "11/04/2014 08:04 PM",
+    "11/04/2014",
+    "2014-11-04 15:04:01",
+    "2014-11-04T15:04:01Z",
+    "1415131441000",
+    "Tue Nov 04 15:04:01 GMT 2014",
+    "",
+    "   ",
+    None,
+    1415131441000,
+    {"text": "11/04/2014 08:04:01 PM"},
+]
+
+
+def _outcome(convert: t.Callable[[t.Any], t.Any], value: t.Any) -> t.Any:
+    try:
+        return convert(value)
+    except (TypeError, ValueError) as error:
+        return (type(error), str(error))
+
+
+@pytest.mark.parametrize("tz", ["GMT", "UTC", "America/New_York", "Asia/Kolkata", "Nowhere/City"])
+def test_timestamp_columns_at_the_edges_are_parse_timestamps(tz: str) -> None:
+    """`timestamp()`'s text fast paths give what `parse_timestamp` gives, errors included."""
+
+    def general(value: t.Any) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return n.format_timestamp(n.parse_timestamp(value, tz=tz))
+
+    for _ in range(2):  # the second time from what the fast path remembered
+        for value in TIMES:
+            assert _outcome(partial(n.timestamp, tz=tz), value) == _outcome(general, value), value
+
+
+def test_seconds_from_milliseconds_of_text_and_numbers() -> None:
+    expected = {
+        "2060000": 2060,
+        " 1,778,000 ": 1778,
+        "": None,
+        "  ": None,
+        "1499": 1,
+        "1500": 2,
+        "2500": 2,  # round half to even
+        None: None,
+        7: 0,
+        2.5: 0,
+    }
+    for value, seconds in expected.items():
+        assert n.seconds_from_milliseconds(value) == seconds, value
+    with pytest.raises(ValueError):
+        n.seconds_from_milliseconds("abc")

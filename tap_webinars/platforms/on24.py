@@ -336,9 +336,8 @@ class On24Adapter(PlatformAdapter):
         """Threads that each read one listing (its pages go to the HTTP client's workers).
 
         Five per event read at once, so an event's listings and catalogs are read side by
-        side, plus the
-        event listing's windows read at once (events are read while it goes on); the
-        requests themselves are bounded by the HTTP client, not by these threads.
+        side, plus the event listing's windows read at once (events are read while it goes
+        on); the requests themselves are bounded by the HTTP client, not by these threads.
         """
         with self._threads_lock:
             if self._listing_threads is None:

@@ -20,7 +20,6 @@ import xml.etree.ElementTree as ET
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from datetime import date, timezone
 from functools import lru_cache, partial
 from itertools import takewhile
 from operator import ne
@@ -31,8 +30,7 @@ import defusedxml.ElementTree as SafeET
 from tap_webinars import normalize as n
 from tap_webinars import redaction
 from tap_webinars.errors import PayloadError
-from tap_webinars.platforms.base import VIEWING_KINDS, EventBundle, EventRef, map_fields
-from tap_webinars.records import SAFE_RECORD_PATH
+from tap_webinars.platforms.base import EventBundle, EventRef, Viewing, map_fields, viewer_totals
 
 # Event list `event_info` attributes (its text is the title). Times here are GMT.
 EVENT_LIST_FIELDS: n.FieldMap = {
@@ -94,17 +92,16 @@ REGISTRATION_FIELDS: n.FieldMap = {
 
 STANDARD_QUESTIONS_WITHOUT_COLUMN = frozenset({"mobile", "fax"})  # kept in extra
 
-# The standard questions whose column is their trimmed text (`n.text`): all of them today.
-_TEXT_ANSWER_COLUMNS = {
-    source: column for source, (column, convert) in REGISTRATION_FIELDS.items() if convert is n.text
-}
-
 
 def session_type(value: t.Any) -> str | None:
     """Live / On-Demand / SimLive (any spelling) to the unified session types."""
     raw = n.text(value)
-    if raw is None:
-        return None
+    return None if raw is None else _session_type_of(raw)
+
+
+@lru_cache(maxsize=256)
+def _session_type_of(raw: str) -> str:
+    """The unified type of a spelling, remembered: a report spells its few types again."""
     return SESSION_TYPES.get(re.sub(r"[^a-z]", "", raw.lower()), "other")
 
 
@@ -150,99 +147,11 @@ ENVELOPE_PARENTS = frozenset({"convey_api", "result"})
 
 
 def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
-    """*fields* with every timestamp read in *tz* (the report's time zone).
-
-    The converters are `report_timestamp(tz)` and `_session_type`: the same values as
-    `n.timestamp` and `session_type`, sooner.
-    """
-    local_time = report_timestamp(tz)
-    faster: dict[Converter, Converter] = {
-        n.timestamp: local_time,
-        session_type: _session_type,
-        n.seconds_from_milliseconds: _seconds_from_milliseconds,
-    }
+    """*fields* with every timestamp read in *tz* (the report's time zone)."""
     return {
-        source: (column, faster.get(convert, convert))
+        source: (column, partial(n.timestamp, tz=tz) if convert is n.timestamp else convert)
         for source, (column, convert) in fields.items()
     }
-
-
-Converter = t.Callable[[t.Any], t.Any]
-
-
-def report_timestamp(tz: str) -> Converter:
-    """`n.timestamp(value, tz=tz)`, with the report's `11/04/2014 08:04:01 PM` read here.
-
-    Every other shape, and anything this path would not take (an hour out of 1-12, a day
-    the month lacks), goes to `n.timestamp`, as does everything on the safe record path
-    (`TAP_WEBINARS_SAFE_RECORD_PATH`), and every time in a zone other than UTC. In UTC (GMT,
-    the default) the result is written without a time-zone conversion, each date read once.
-    """
-    slow = partial(n.timestamp, tz=tz)
-    if SAFE_RECORD_PATH:
-        return slow
-    try:
-        in_utc = n.zone(tz) is timezone.utc
-    except ValueError:  # n.timestamp says so, naming the field, where a time needs the zone
-        return slow
-    if not in_utc:  # the conversion is the cost there, and n.timestamp's own fast path has it
-        return slow
-    fullmatch = n.US_TIME.fullmatch
-
-    days: dict[str, str] = {}  # the date part as sent -> ISO date, "" for no such day
-
-    def convert(value: t.Any) -> str | None:
-        if type(value) is not str:
-            return slow(value)
-        text = value.strip()
-        match = fullmatch(text)
-        if match is None:
-            return slow(value)
-        hour, minute, second, half = match.group(4, 5, 6, 7)
-        clock = int(hour)
-        if not (1 <= clock <= 12 and minute < "60" and second < "60"):  # two digits each
-            return slow(value)
-        clock = clock % 12 + (12 if half in "Pp" else 0)
-        date_text = text[: match.end(3)]
-        iso_day = days.get(date_text)
-        if iso_day is None:
-            if len(days) >= DAYS_REMEMBERED:
-                days.clear()
-            iso_day = days[date_text] = _iso_day(*match.group(1, 2, 3))
-        if not iso_day:
-            return slow(value)
-        return f"{iso_day}T{clock:02d}:{minute}:{second}+00:00"  # as datetime.isoformat
-
-    return convert
-
-
-DAYS_REMEMBERED = 4096  # distinct report dates remembered per time zone converter
-
-
-def _iso_day(month: str, day: str, year: str) -> str:
-    """`2014-11-04` for `11`, `04`, `2014`; "" if the calendar has no such day."""
-    try:
-        return date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
-        return ""
-
-
-def _seconds_from_milliseconds(value: t.Any) -> int | None:
-    """`n.seconds_from_milliseconds`, with text (what a report sends) read here."""
-    if type(value) is not str:
-        return n.seconds_from_milliseconds(value)
-    cleaned = value.strip().replace(",", "")  # as `n.number`
-    return round(float(cleaned) / 1000) if cleaned else None
-
-
-@lru_cache(maxsize=256)
-def _session_type_text(value: str) -> str | None:
-    return session_type(value)
-
-
-def _session_type(value: t.Any) -> str | None:
-    """`session_type`, remembered for text: a report spells its few session types again."""
-    return _session_type_text(value) if type(value) is str else session_type(value)
 
 
 RecordMaker = t.Callable[..., dict[str, t.Any]]  # PlatformAdapter.record
@@ -365,7 +274,7 @@ class ReportMapping:
         self.event_list_endpoint = redaction.redact_url(event_list_url)
         self.report_data_fields = in_time_zone(REPORT_DATA_FIELDS, time_zone)
         self.session_fields = in_time_zone(SESSION_FIELDS, time_zone)
-        self.local_time = report_timestamp(time_zone)
+        self.local_time = partial(n.timestamp, tz=time_zone)
 
     def read(
         self, source: t.Any, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]
@@ -560,9 +469,7 @@ class ReportReader:
                     registration_date = child.text or ""
             else:
                 others.append(child)
-        email = answers.get("email")
-        if email is not None:
-            email = email.strip() or None
+        email = n.text(answers.get("email"))
         try:
             registered_at = self.local_time(registration_date)
             sessions = [self._session_columns(session) for session in session_nodes]
@@ -603,21 +510,7 @@ class ReportReader:
             source[child.tag] = (
                 child.text if not len(child) and not child.attrib else element_value(child)
             )
-        # `n.apply_field_map(source, self.session_fields)`, without its `consumed`.
-        columns: dict[str, t.Any] = {}
-        extra: dict[str, t.Any] = {}
-        target_of = self.session_fields.get
-        for name, value in source.items():
-            target = target_of(name)
-            if target is None:
-                extra[name] = value
-                continue
-            column, convert = target
-            try:
-                columns[column] = convert(value)
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"field {name!r}: {error}") from None
-        return columns, extra
+        return n.apply_field_map(source, self.session_fields)
 
     def _repeat(self, registrant_id: str, email: str | None) -> int:
         """0 for a registrant's first `viewer` in this report; 1, 2 ... for repeats.
@@ -653,12 +546,7 @@ class ReportReader:
         columns: dict[str, t.Any] = {"registrant_id": ids.registrant_id, "email": email}
         extra: dict[str, t.Any] = {}
         custom: dict[str, t.Any] = {}
-        text_columns = _TEXT_ANSWER_COLUMNS
         for key, value in answers.items():
-            column = text_columns.get(key)
-            if column is not None:
-                columns[column] = value.strip() or None if value is not None else None
-                continue
             target = REGISTRATION_FIELDS.get(key)
             if target is not None:
                 column, convert = target
@@ -825,7 +713,15 @@ class ReportReader:
     ) -> None:
         if "viewers" not in self.wanted:
             return
-        totals = session_totals(sessions)
+        totals = viewer_totals(
+            Viewing(
+                kind=columns.get("session_type") or "other",
+                seconds=columns.get("duration_seconds"),  # not sent: unknown, not 0
+                started_at=columns.get("started_at"),
+                ended_at=columns.get("ended_at"),
+            )
+            for columns, _extra in sessions
+        )
         del totals["other_seconds"]  # in the total; the viewers stream has no column for it
         other_sessions = totals.pop("other_session_count")
         record = self.record(
@@ -842,51 +738,6 @@ class ReportReader:
             },
         )
         self.bundle.add("viewers", record)
-
-
-def session_totals(
-    sessions: t.Iterable[tuple[dict[str, t.Any], dict[str, t.Any]]],
-) -> dict[str, t.Any]:
-    """`base.viewer_totals` of a viewer's sessions (columns, extra), in one pass.
-
-    The same figures as `viewer_totals(Viewing(kind=session_type or "other",
-    seconds=duration_seconds, started_at=..., ended_at=...) ...)` (a test compares the
-    two): each session counts once; a kind's seconds are null only where none of its
-    sessions sent a duration; the first start and the last end (or start) of viewing.
-    """
-    seconds: dict[str, int | None] = {}
-    counts: dict[str, int] = {}
-    total: int | None = None
-    first: str | None = None
-    last: str | None = None
-    for columns, _extra in sessions:
-        kind = columns.get("session_type") or "other"
-        if kind not in VIEWING_KINDS:
-            kind = "other"
-        duration = columns.get("duration_seconds")
-        if duration is not None:
-            seconds[kind] = (seconds.get(kind) or 0) + duration
-            total = (total or 0) + duration
-        elif kind not in seconds:
-            seconds[kind] = None
-        counts[kind] = counts.get(kind, 0) + 1
-        started = columns.get("started_at")
-        ended = columns.get("ended_at") or started
-        if started and (first is None or started < first):
-            first = started
-        if ended and (last is None or ended > last):
-            last = ended
-    totals: dict[str, t.Any] = {
-        "first_viewed_at": first,
-        "last_viewed_at": last,
-        "total_seconds": total,
-        "other_seconds": seconds.get("other", 0),
-        "other_session_count": counts.get("other", 0),
-    }
-    for kind in VIEWING_KINDS:
-        totals[f"{kind}_seconds"] = seconds.get(kind, 0)
-        totals[f"{kind}_session_count"] = counts.get(kind, 0)
-    return totals
 
 
 _RESPONSE_KEYS = frozenset({"survey_id", "question_id"})  # sr attributes that are columns
