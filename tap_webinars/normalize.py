@@ -157,7 +157,7 @@ def _text_timestamp_fast(text: str, tz: str | None) -> str | None:
     match = US_TIME.fullmatch(text)
     if match is None:
         return None
-    if _is_utc(tz):  # a report in GMT (Webcasts' default): no conversion, each date read once
+    if _is_utc(tz):  # a report in GMT: no conversion, each date read once
         return _us_time_text_in_utc(match)
     local = _us_time(match)
     return None if local is None else format_timestamp(local.replace(tzinfo=zone(tz)))
