@@ -79,9 +79,11 @@ def tap_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def child_cpu(argv: list[str]) -> float:
+def child_cpu(argv: list[str], stdout: t.Any = subprocess.DEVNULL) -> float:
     """CPU (user + sys) of one child process, from the kernel's accounting of that child."""
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, env=tap_environment())
+    process = subprocess.Popen(
+        argv, stdout=stdout, stderr=subprocess.DEVNULL, env=tap_environment()
+    )
     _pid, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed (exit {os.waitstatus_to_exitcode(status)}): {argv}")
@@ -100,17 +102,10 @@ def run_tap(config: dict[str, t.Any], *args: str) -> tuple[Path, float, float]:
     output = folder / "output.jsonl"
     with output.open("wb") as sink:
         started = time.monotonic()
-        process = subprocess.Popen(
-            [str(BIN / "tap-webinars"), "--config", str(folder / "config.json"), *args],
-            stdout=sink,
-            stderr=subprocess.DEVNULL,
-            env=tap_environment(),
-        )
-        _pid, status, usage = os.wait4(process.pid, 0)
+        command = [str(BIN / "tap-webinars"), "--config", str(folder / "config.json"), *args]
+        cpu = child_cpu(command, stdout=sink)
         wall = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"tap failed (exit {os.waitstatus_to_exitcode(status)}): {config}")
-    return output, usage.ru_utime + usage.ru_stime, wall
+    return output, cpu, wall
 
 
 def first_sync(config: dict[str, t.Any], sandbox: SandboxProcess, platform: str) -> TapCost:

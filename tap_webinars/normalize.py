@@ -222,14 +222,13 @@ def integer(value: t.Any) -> int | None:
 
 def number(value: t.Any) -> float | None:
     """Scores are numbers; empty is null."""
-    if type(value) is str:  # what reports send, first
-        cleaned = value.strip().replace(",", "")
-        return float(cleaned) if cleaned else None
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    cleaned = str(value).strip().replace(",", "")
+    if type(value) is not str:  # text (what reports send) goes straight to the cleaning
+        if value is None or isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return float(value)
+        value = str(value)
+    cleaned = value.strip().replace(",", "")
     return float(cleaned) if cleaned else None
 
 
