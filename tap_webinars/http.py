@@ -151,6 +151,12 @@ class HttpPolicy:
 
     platform: str
     credential_keys: tuple[str, ...]
+    # The request parts that carry credentials besides `Authorization` (always one):
+    # header names, query parameter names and form field names. No request carrying one
+    # of them is ever sent to another host than the one configured, nor from https to http.
+    credential_headers: tuple[str, ...] = ()
+    credential_params: tuple[str, ...] = ()
+    credential_fields: tuple[str, ...] = ()
     rate_limit: RateLimit | None = None
     is_rate_limited: t.Callable[[requests.Response], bool] = lambda _response: False
     reauthenticate: t.Callable[[], None] | None = None
@@ -277,9 +283,17 @@ class HttpClient:
     cap, with the platform's pacing, bounds everything the tap asks of the platform.
     """
 
-    def __init__(self, policy: HttpPolicy, *, timeout: float, max_concurrency: int) -> None:
+    def __init__(
+        self,
+        policy: HttpPolicy,
+        *,
+        timeout: float,
+        max_concurrency: int,
+        max_retry_seconds: float = 600.0,
+    ) -> None:
         self.policy = policy
         self.timeout = timeout
+        self.max_retry_seconds = max_retry_seconds
         self.stats = HttpStats()
         self._pacer = Pacer(policy.rate_limit)
         self._local = threading.local()

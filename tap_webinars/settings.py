@@ -102,6 +102,15 @@ def common_properties(account_labels: t.Mapping[str, str]) -> list[th.Property[t
             default=300,
             description="Seconds to wait for one HTTP response.",
         ),
+        th.Property(
+            "max_retry_seconds",
+            th.NumberType,
+            default=600,
+            description=(
+                "Total seconds one request may spend retrying transient failures (outages, "
+                "5xx, dropped connections) before the run stops; rate-limit waits do not count."
+            ),
+        ),
     ]
 
 
@@ -119,6 +128,7 @@ class Settings:
     max_concurrency: int
     request_timeout: float
     strict_permissions: bool
+    max_retry_seconds: float
     raw: t.Mapping[str, t.Any] = field(repr=False)
 
     def get(self, key: str, default: t.Any = None) -> t.Any:
@@ -153,6 +163,7 @@ class Settings:
         lookback = _number(config, "lookback_hours", 24, minimum=0)
         concurrency = int(_number(config, "max_concurrency", 4, minimum=1))
         timeout = _number(config, "request_timeout", 300, minimum=1)
+        retry_seconds = _number(config, "max_retry_seconds", 600, minimum=0)
         event_ids = config.get("event_ids")
         if event_ids is not None and (
             not isinstance(event_ids, list) or not all(str(e).strip() for e in event_ids)
@@ -169,6 +180,7 @@ class Settings:
             max_concurrency=concurrency,
             request_timeout=timeout,
             strict_permissions=bool(config.get("strict_permissions") or False),
+            max_retry_seconds=retry_seconds,
             raw=dict(config),
         )
 

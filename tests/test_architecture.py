@@ -131,7 +131,7 @@ def test_no_platform_knowledge_outside_the_plug_ins() -> None:
             "-n",
             "-i",
             "-E",
-            "on24|webinarfuel|webcasts|cvent",
+            "on24|webinarfuel|webcasts|cvent|zoom|goto",
             "--",
             "tap_webinars/",
             ":!tap_webinars/platforms/",

@@ -150,6 +150,7 @@ class PlatformAdapter(abc.ABC):
             self.http_policy(),
             timeout=settings.request_timeout,
             max_concurrency=settings.max_concurrency,
+            max_retry_seconds=settings.max_retry_seconds,
         )
         self.permissions = Permissions(self.name, self.logger)
 
