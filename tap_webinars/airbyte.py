@@ -43,13 +43,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.helpers import capabilities as sdk_capabilities
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
 
 from tap_webinars import redaction
 from tap_webinars.access import access_report, describe
 from tap_webinars.errors import AuthenticationError, PermissionDeniedError, SettingsError
 from tap_webinars.platforms import config_schema, registry, secret_keys
+from tap_webinars.settings import sdk_builtin_settings
 from tap_webinars.tap import TapWebinars
 
 PARENT_STREAM = "events"
@@ -69,16 +69,6 @@ Message = dict[str, t.Any]
 
 
 # ------------------------------------------------------------------------------- spec
-
-
-def _sdk_builtin_settings() -> frozenset[str]:
-    """The settings singer-sdk adds to every tap's schema (stream maps, flattening, ...)."""
-    names: set[str] = set()
-    for attribute in dir(sdk_capabilities):
-        value = getattr(sdk_capabilities, attribute)
-        if attribute.endswith("_CONFIG") and isinstance(value, dict):
-            names.update(value.get("properties", {}))
-    return frozenset(names)
 
 
 def _title(name: str) -> str:
@@ -102,7 +92,7 @@ def _plain_type(schema: dict[str, t.Any]) -> dict[str, t.Any]:
 
 def spec() -> dict[str, t.Any]:
     """The connector specification: the tap's settings, without singer-sdk's built-ins."""
-    builtin = _sdk_builtin_settings()
+    builtin = sdk_builtin_settings()
     settings_schema = config_schema()
     secrets = secret_keys()
     properties: dict[str, t.Any] = {}

@@ -31,7 +31,7 @@ from typing_extensions import override
 
 from tap_webinars import redaction
 from tap_webinars.errors import AuthenticationError, PayloadError, RequestFailedError
-from tap_webinars.http import HttpClient, decode_json
+from tap_webinars.http import BrokenBody, HttpClient, decode_json
 from tap_webinars.redaction import redact_url
 
 T = t.TypeVar("T")
@@ -46,6 +46,19 @@ def json_body(response: requests.Response) -> t.Any:
         cached = decode_json(response)
         response.__dict__[_BODY] = cached
     return cached
+
+
+def json_check(response: requests.Response) -> None:
+    """A response check: the body is JSON, decoded now; a broken one is asked for again.
+
+    An HTML page behind a 200 or a body cut off in transit is what a proxy or a dropped
+    connection sends, not what the API means, so the HTTP layer tries it again a few times
+    (within the request's retry budget) before it fails naming the endpoint.
+    """
+    try:
+        json_body(response)
+    except PayloadError as error:
+        raise BrokenBody(error.problem) from None
 
 
 def endpoint_of(response: requests.Response) -> str:
@@ -322,7 +335,11 @@ class ClientCredentialsToken(SessionSource[str]):
     def obtain(self) -> tuple[str, float]:
         try:
             response = self.http.request(
-                "POST", self.token_url, data={"grant_type": "client_credentials"}, auth=self._auth
+                "POST",
+                self.token_url,
+                data={"grant_type": "client_credentials"},
+                auth=self._auth,
+                check=json_check,
             )
         except RequestFailedError as error:
             # RFC 6749 §5.2: refused client credentials may come back as 400 invalid_client.
@@ -376,7 +393,7 @@ class JsonApi:
         """GET *path*; with a token, a refused token is renewed once and the call repeated."""
         url = self.url(path)
         if self.token is None:
-            return self.http.request("GET", url, params=dict(params or {}))
+            return self.http.request("GET", url, params=dict(params or {}), check=json_check)
         token = self.token
         for attempt in range(2):
             current = token.current()
@@ -386,6 +403,7 @@ class JsonApi:
                     url,
                     params=dict(params or {}),
                     headers={"Authorization": f"Bearer {current}"},
+                    check=json_check,
                 )
             except AuthenticationError:
                 if attempt:

@@ -1,11 +1,14 @@
 """The one HTTP layer every platform goes through (SPEC §6).
 
 It owns what no platform module should repeat: retries with exponential backoff and full
-jitter on connection errors, timeouts and 5xx; the platform's rate-limit signals, honouring
-`Retry-After` / `RateLimit-Reset`; proactive pacing under the documented limit; failing fast
-on refused credentials; HTTPS unless the host is loopback; and secret-free logs and errors.
-Platform modules describe their quirks in an `HttpPolicy` and may inspect a response body
-with a `check` callback that raises `RetryLater` or `Reauthenticate`.
+jitter on connection errors, timeouts and 5xx, for up to `max_retry_seconds` of failing (a
+budget of time, so an outage of minutes costs minutes, not the run); the platform's rate-limit
+signals, honouring `Retry-After` / `RateLimit-Reset`, outside that budget; proactive pacing
+under the documented limit; failing fast on refused credentials; HTTPS unless the host is
+loopback; credentials only to the host they were meant for (a redirect elsewhere is refused);
+and secret-free logs and errors. Platform modules describe their quirks in an `HttpPolicy`
+and may inspect a response body with a `check` callback that raises `RetryLater`,
+`Reauthenticate` or `BrokenBody`.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from collections import Counter, deque
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import backoff
 import requests
 from requests.adapters import HTTPAdapter
+from typing_extensions import override
 
 from tap_webinars import __version__
 from tap_webinars.errors import (
@@ -47,6 +51,13 @@ T = t.TypeVar("T")
 
 # Request workers per request in flight (`HttpClient.submit`).
 WORKERS_PER_SLOT = 4
+# The longest wait between two tries of a failing request (full jitter below it).
+MAX_BACKOFF_SECONDS = 60.0
+# How often a request that keeps failing says so at INFO (its other waits log at DEBUG).
+FAILING_LOG_SECONDS = 30.0
+# Tries a response that arrived broken (an HTML page behind a 200, a cut-off body) gets in
+# all, within the same time budget; a body refused as hostile (an XML bomb) gets one.
+BROKEN_BODY_TRIES = 3
 # Which requests go first when more wait than may be in flight: the lowest rank, then the
 # first to ask. The engine ranks an event's requests by the event's place in the run (the
 # one the output waits for first); requests outside any event (the listing) rank 0.
@@ -126,6 +137,24 @@ class Reauthenticate(Exception):  # noqa: N818 - a signal, not an error
     """Raised by a response check: the session expired; log in again and repeat."""
 
 
+class BrokenBody(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a response check: the body arrived broken; ask again a few times.
+
+    What a proxy or a cut connection sends (an HTML error page behind a 200, a truncated
+    body) is transient: the same request usually answers properly next time. After
+    `BROKEN_BODY_TRIES` tries it fails as a `PayloadError` naming the endpoint. Never raise
+    it for a body refused as hostile (a DTD, an entity): that is not asked for again.
+    """
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class ForeignRedirectError(RequestFailedError):
+    """The platform redirected a request that carries credentials to another host."""
+
+
 @dataclass(frozen=True)
 class RateLimit:
     """A documented limit: at most `calls` requests in any `period` seconds.
@@ -160,7 +189,7 @@ class HttpPolicy:
     rate_limit: RateLimit | None = None
     is_rate_limited: t.Callable[[requests.Response], bool] = lambda _response: False
     reauthenticate: t.Callable[[], None] | None = None
-    max_tries: int = 6
+    max_tries: int = 6  # logins in a row a request may ask for (`Reauthenticate`)
     max_rate_limit_waits: int = 30
     max_wait_seconds: float = 3600.0
     base_delay: float = 0.5
@@ -246,6 +275,7 @@ class HttpStats:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
         self.retries = 0
+        self.retry_seconds = 0.0
         self.rate_limit_waits = 0
         self.rate_limit_seconds = 0.0
         self._lock = threading.Lock()
@@ -255,16 +285,77 @@ class HttpStats:
         with self._lock:
             self.requests[endpoint] += 1
 
-    def retried(self) -> None:
-        """One request is being sent again after a failure."""
+    def retried(self, seconds: float) -> None:
+        """One request is being sent again after a failure, having waited *seconds*."""
         with self._lock:
             self.retries += 1
+            self.retry_seconds += seconds
 
     def waited(self, seconds: float) -> None:
         """One rate-limit wait of *seconds*."""
         with self._lock:
             self.rate_limit_waits += 1
             self.rate_limit_seconds += seconds
+
+
+class _OneHostSession(requests.Session):
+    """A session that follows a redirect only where it takes no credential elsewhere.
+
+    requests drops `Authorization` when a redirect changes host, but re-sends every other
+    header, the query the new URL carries, and a 307/308's form body. So a redirect to
+    another host, or from https to http, is refused here, before anything is sent, whenever
+    the request carries a credential in any of the parts the platform declares; a
+    same-host redirect is followed as requests always has.
+    """
+
+    def __init__(self, policy: HttpPolicy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    @override
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target is not None:
+            refuse_foreign_redirect(self.policy, resp, urljoin(resp.url, target))
+        return target
+
+
+def refuse_foreign_redirect(policy: HttpPolicy, response: requests.Response, target: str) -> None:
+    """Raise ForeignRedirectError if following *response* to *target* would leak a credential."""
+    source, destination = urlsplit(response.url), urlsplit(target)
+    same_origin = (source.scheme, source.hostname, source.port) == (
+        destination.scheme,
+        destination.hostname,
+        destination.port,
+    )
+    downgrade = source.scheme == "https" and destination.scheme != "https"
+    if (same_origin and not downgrade) or not carried_credentials(policy, response.request):
+        return
+    response.close()
+    here = redact_url(response.url.split("?", 1)[0])
+    there = redact_url(target.split("?", 1)[0])
+    raise ForeignRedirectError(
+        f"{policy.platform}: {here} redirected (HTTP {response.status_code}) to another "
+        f"host: {there}; not followed, since the request carries credentials meant only "
+        f"for {source.hostname}; check api_url and any proxy in between",
+        status=response.status_code,
+        endpoint=here,
+    )
+
+
+def carried_credentials(policy: HttpPolicy, request: requests.PreparedRequest) -> list[str]:
+    """The credential parts *request* carries: header, query parameter and form field names."""
+    found = [
+        name for name in ("Authorization", *policy.credential_headers) if request.headers.get(name)
+    ]
+    query = {key for key, _ in parse_qsl(urlsplit(request.url or "").query)}
+    found += [name for name in policy.credential_params if name in query]
+    body = request.body
+    if policy.credential_fields and body:
+        text = body.decode("latin-1") if isinstance(body, bytes) else str(body)
+        fields = {key for key, _ in parse_qsl(text)}
+        found += [name for name in policy.credential_fields if name in fields]
+    return found
 
 
 @dataclass(frozen=True)
@@ -327,7 +418,7 @@ class HttpClient:
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = _OneHostSession(self.policy)
             adapter = HTTPAdapter(pool_maxsize=self._pool_size, max_retries=0)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
@@ -375,7 +466,9 @@ class HttpClient:
         re-login between attempts sends the new session id.
         """
         _require_secure(url)
-        retries = _RetryBudget(self.policy, redact_url(url.split("?", 1)[0]))
+        retries = _RetryBudget(
+            self.policy, redact_url(url.split("?", 1)[0]), self.max_retry_seconds
+        )
         while True:
             # Evaluated before taking a slot: a callable may log in, itself a request.
             query = params() if callable(params) else params
@@ -394,8 +487,7 @@ class HttpClient:
                         stream=stream,
                     )
             except (requests.ConnectionError, requests.Timeout) as error:
-                self._sleep(retries.after_failure(type(error).__name__), retries)
-                self.stats.retried()
+                self._retry(retries, _failure_reason(error))
                 continue
             try:
                 self._raise_for_status(response, retries.endpoint)
@@ -406,11 +498,18 @@ class HttpClient:
                 wait = retries.after_rate_limit(signal)
                 self._pacer.pause(wait)
                 self.stats.waited(wait)
-                self._sleep(wait, retries)
+                LOGGER.info(
+                    "%s: %s at %s; waiting %.1fs",
+                    self.policy.platform,
+                    signal.reason,
+                    retries.endpoint,
+                    wait,
+                )
+                time.sleep(wait)
                 continue
             except Reauthenticate:
                 response.close()
-                retries.after_failure("session expired repeatedly", backoff_wait=False)
+                retries.after_login()
                 if self.policy.reauthenticate is None:
                     raise AuthenticationError(
                         self._auth_message(retries.endpoint, "session"),
@@ -421,10 +520,32 @@ class HttpClient:
                 continue
             except _Transient as transient:
                 response.close()
-                self._sleep(retries.after_failure(transient.reason), retries)
-                self.stats.retried()
+                self._retry(retries, transient.reason)
+                continue
+            except BrokenBody as broken:
+                response.close()
+                self._retry(retries, broken.problem, broken=True)
                 continue
             return response
+
+    def _retry(self, retries: _RetryBudget, reason: str, *, broken: bool = False) -> None:
+        """Wait before the next try of a failing request, or raise once its budget is spent."""
+        wait = retries.after_failure(reason, broken=broken)
+        level = logging.INFO if retries.due_for_log() else logging.DEBUG
+        if LOGGER.isEnabledFor(level):
+            LOGGER.log(
+                level,
+                "%s: %s at %s, failing for %.0fs; retrying in %.1fs (%.0fs of "
+                "max_retry_seconds left)",
+                self.policy.platform,
+                reason,
+                retries.endpoint,
+                retries.failing_for(),
+                wait,
+                retries.seconds_left(),
+            )
+        time.sleep(wait)
+        self.stats.retried(wait)
 
     def _send(self, method: str, url: str, **kwargs: t.Any) -> requests.Response:
         started = time.monotonic()
@@ -481,45 +602,85 @@ class HttpClient:
             f"check the settings {keys}"
         )
 
-    def _sleep(self, seconds: float, retries: _RetryBudget) -> None:
-        LOGGER.info(
-            "%s: %s at %s; retrying in %.1fs",
-            self.policy.platform,
-            retries.last_reason,
-            retries.endpoint,
-            seconds,
-        )
-        time.sleep(max(0.0, seconds))
-
 
 class _RetryBudget:
-    """How many more tries one logical request has, and how long to wait before each."""
+    """What one logical request may still spend on failures, and how long to wait next.
 
-    def __init__(self, policy: HttpPolicy, endpoint: str) -> None:
+    Transient failures (connection errors, timeouts, 5xx, broken bodies) draw on one budget
+    of time, `max_retry_seconds` from the first failure; rate-limit waits honour the
+    platform's signal and are counted apart, so a long quota wait never spends the outage
+    budget.
+    """
+
+    def __init__(self, policy: HttpPolicy, endpoint: str, max_seconds: float) -> None:
         self.policy = policy
         self.endpoint = endpoint
-        self.failures = 0
+        self.max_seconds = max_seconds
+        self.failures: Counter[str] = Counter()
+        self.broken_bodies = 0
+        self.logins = 0
         self.rate_limit_waits = 0
-        self.last_reason = ""
-        self._delays = backoff.expo(base=2, factor=policy.base_delay, max_value=60)
+        self.first_failure: float | None = None
+        self._last_log: float | None = None
+        self._delays = backoff.expo(base=2, factor=policy.base_delay, max_value=MAX_BACKOFF_SECONDS)
         next(self._delays)  # the generator yields None first
 
-    def after_failure(self, reason: str, *, backoff_wait: bool = True) -> float:
-        """Count a failure; return the jittered wait, or raise once tries are used up."""
-        self.failures += 1
-        self.last_reason = reason
-        if self.failures >= self.policy.max_tries:
+    def failing_for(self) -> float:
+        """Seconds since the first failure of this request."""
+        return 0.0 if self.first_failure is None else time.monotonic() - self.first_failure
+
+    def seconds_left(self) -> float:
+        """What is left of the budget."""
+        return max(0.0, self.max_seconds - self.failing_for())
+
+    def after_failure(self, reason: str, *, broken: bool = False) -> float:
+        """Count a transient failure; return the jittered wait, or raise past the budget.
+
+        The wait never runs past the budget's end, so a request gives up at most one try
+        after its budget is spent.
+        """
+        if self.first_failure is None:
+            self.first_failure = time.monotonic()
+        self.failures[reason] += 1
+        if broken:
+            self.broken_bodies += 1
+            if self.broken_bodies >= BROKEN_BODY_TRIES:
+                raise PayloadError(self.endpoint, f"{reason} ({self.broken_bodies} times in a row)")
+        left = self.seconds_left()
+        if left <= 0:
             raise RequestFailedError(
-                f"{self.policy.platform}: {self.endpoint} failed {self.failures} times, "
-                f"last: {reason}",
+                f"{self.policy.platform}: {self.endpoint} kept failing for "
+                f"{self.failing_for():.0f}s ({self._answers()}); gave up after "
+                f"max_retry_seconds={self.max_seconds:g}; run again with the last STATE "
+                "to resume",
                 endpoint=self.endpoint,
             )
-        return float(backoff.full_jitter(next(self._delays))) if backoff_wait else 0.0
+        return min(float(backoff.full_jitter(next(self._delays))), left)
+
+    def due_for_log(self) -> bool:
+        """Whether this failure is one to tell at INFO: the first, then every 30 s."""
+        now = time.monotonic()
+        if self._last_log is None or now - self._last_log >= FAILING_LOG_SECONDS:
+            self._last_log = now
+            return True
+        return False
+
+    def _answers(self) -> str:
+        return ", ".join(f"{reason} x{count}" for reason, count in self.failures.most_common())
+
+    def after_login(self) -> None:
+        """Count a login the platform asked for; raise when it keeps asking."""
+        self.logins += 1
+        if self.logins >= self.policy.max_tries:
+            raise RequestFailedError(
+                f"{self.policy.platform}: {self.endpoint} failed {self.logins} times, "
+                "last: session expired repeatedly",
+                endpoint=self.endpoint,
+            )
 
     def after_rate_limit(self, signal: RetryLater) -> float:
         """Count a rate-limit answer; return the wait the platform asked for (or backoff)."""
         self.rate_limit_waits += 1
-        self.last_reason = signal.reason
         if self.rate_limit_waits > self.policy.max_rate_limit_waits:
             raise RequestFailedError(
                 f"{self.policy.platform}: {self.endpoint} still rate-limited after "
@@ -530,6 +691,18 @@ class _RetryBudget:
         if wait is None:
             wait = float(backoff.full_jitter(next(self._delays)))
         return min(wait, self.policy.max_wait_seconds)
+
+
+def _failure_reason(error: Exception) -> str:
+    """A connection failure in a few words: a dropped connection is not a refused one."""
+    text = str(error)
+    if isinstance(error, requests.Timeout):
+        return "timeout"
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
+        return "connection dropped"
+    if "Connection refused" in text:
+        return "connection refused"
+    return type(error).__name__
 
 
 class _Transient(Exception):  # noqa: N818 - internal signal

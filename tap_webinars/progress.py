@@ -97,7 +97,8 @@ class RunReport:
             f"({records or 'none'}) in {_duration(wall)}",
             f"{self.platform}: events: {self.events_listed} listed, {self.events_read} read",
             f"{self.platform}: requests: {sum(self.stats.requests.values())} "
-            f"({requests or 'none'}); retries {self.stats.retries}; rate-limit waits "
+            f"({requests or 'none'}); retries {self.stats.retries} "
+            f"({self.stats.retry_seconds:.1f}s waiting); rate-limit waits "
             f"{self.stats.rate_limit_waits} ({self.stats.rate_limit_seconds:.1f}s)",
         ]
         skipped = "; ".join(f"{what}: {why}" for what, why in sorted(self.skipped.items()))

@@ -9,12 +9,15 @@ platform adapter.
 
 from __future__ import annotations
 
+import difflib
 import typing as t
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import jsonschema
 from singer_sdk import typing as th
+from singer_sdk.helpers import capabilities as sdk_capabilities
 
 from tap_webinars import redaction
 from tap_webinars.errors import SettingsError
@@ -185,6 +188,45 @@ class Settings:
         )
 
 
+def sdk_builtin_settings() -> frozenset[str]:
+    """The settings singer-sdk adds to every tap's schema (stream maps, flattening, ...)."""
+    names: set[str] = set()
+    for attribute in dir(sdk_capabilities):
+        value = getattr(sdk_capabilities, attribute)
+        if attribute.endswith("_CONFIG") and isinstance(value, dict):
+            names.update(value.get("properties", {}))
+    return frozenset(names)
+
+
+def unknown_setting_warnings(
+    config: t.Mapping[str, t.Any],
+    known: t.Collection[str],
+    owners: t.Mapping[str, str],
+) -> list[str]:
+    """A warning for each key of *config* this run will not use, with what was meant.
+
+    *known* is every setting the tap has (common, every plug-in's, singer-sdk's); *owners*
+    maps a plug-in's setting to its platform, so a key of another platform is named as
+    such. A typo (`lookback_hour`) would otherwise leave its default in force in silence.
+    """
+    platform = config.get("platform")
+    warnings = []
+    for key in config:
+        owner = owners.get(key)
+        if owner is not None:
+            if isinstance(platform, str) and owner != platform:
+                warnings.append(
+                    f"setting '{key}' belongs to platform {owner}, not {platform}; it is ignored"
+                )
+            continue
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        warnings.append(f"unknown setting '{key}' is ignored{hint}")
+    return warnings
+
+
 def _check_types(config: t.Mapping[str, t.Any], schema: t.Mapping[str, t.Any]) -> None:
     """Check every key against the config *schema*, reporting the first problem by its key."""
     properties = schema["properties"]
@@ -213,7 +255,8 @@ def _number(config: t.Mapping[str, t.Any], key: str, default: float, *, minimum:
     value = config.get(key, default)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    # singer-sdk reads a config file's decimals (`20.5`) as Decimal.
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise SettingsError(key, f"must be a number, got {value!r}")
     if value < minimum:
         raise SettingsError(key, f"must be at least {minimum:g}, got {value!r}")

@@ -16,7 +16,7 @@ from typing_extensions import override
 
 from tap_webinars import redaction
 from tap_webinars.errors import SettingsError, TapWebinarsError
-from tap_webinars.platforms import adapter_class, config_schema, load_settings
+from tap_webinars.platforms import adapter_class, config_schema, load_settings, unknown_settings
 from tap_webinars.platforms.base import PlatformAdapter
 from tap_webinars.records import SAFE_RECORD_PATH
 from tap_webinars.settings import Settings
@@ -47,6 +47,8 @@ class TapWebinars(Tap):
             # line, and knows what each platform requires.
             load_settings(self.config)
             raise
+        for warning in unknown_settings(self.config):
+            self.logger.warning("config: %s", warning)
         if kwargs.get("validate_config", True):
             _ = self.settings  # fail on a bad config before any request
         if not SAFE_RECORD_PATH:
@@ -110,6 +112,9 @@ def _debug_requested() -> bool:
 def _fail(message: str, code: int, debug: bool) -> t.NoReturn:
     if debug:
         sys.stderr.write(redaction.redact(traceback.format_exc()))
+    # Requests still under way on other threads (retries, pages fetched ahead) log no more:
+    # the error stays the run's last line.
+    logging.disable(logging.CRITICAL)
     sys.stderr.write(f"tap-webinars: {redaction.redact(message)}\n")
     sys.exit(code)
 

@@ -6,11 +6,13 @@ read the sandbox's request log and dataset through its `/_admin` hooks.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,3 +184,52 @@ def assert_config_error(run: TapRun, key: str) -> None:
     assert "config error" in errors[0], errors[0]
     assert key in errors[0], errors[0]
     assert run.messages == []
+
+
+class RecordingServer:
+    """A second server on another loopback address that records everything it receives.
+
+    The target of the sandbox's `redirect` scenario: whatever a redirected tap sends there
+    (method, path and query, headers, body) is kept in `received`, so a test can show that
+    no credential arrived. It answers every request with an empty JSON object.
+    """
+
+    def __init__(self, host: str = "127.0.0.2") -> None:
+        self.received: list[dict[str, t.Any]] = []
+        received = self.received
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _record(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                received.append(
+                    {
+                        "method": self.command,
+                        "target": self.path,
+                        "headers": dict(self.headers.items()),
+                        "body": self.rfile.read(length).decode("latin-1") if length else "",
+                    }
+                )
+                body = b"{}"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _record  # noqa: N815
+
+            def log_message(self, format: str, *args: t.Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://{host}:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        self.server.shutdown()
+        self.server.server_close()

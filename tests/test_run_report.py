@@ -47,7 +47,9 @@ def test_summary_matches_the_output_and_the_request_log(sandbox: SandboxProcess)
     assert int(events.group(1)) >= emitted["events"]
 
     requests = re.search(
-        r"requests: (\d+) \(([^)]*)\); retries (\d+); rate-limit waits (\d+)", text
+        r"requests: (\d+) \(([^)]*)\); retries (\d+) \(([\d.]+)s waiting\); "
+        r"rate-limit waits (\d+)",
+        text,
     )
     assert requests, text
     assert int(requests.group(1)) == len(log)

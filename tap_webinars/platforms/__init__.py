@@ -18,7 +18,12 @@ from singer_sdk import typing as th
 from tap_webinars import redaction
 from tap_webinars.errors import SettingsError
 from tap_webinars.platforms.base import PlatformAdapter
-from tap_webinars.settings import Settings, common_properties
+from tap_webinars.settings import (
+    Settings,
+    common_properties,
+    sdk_builtin_settings,
+    unknown_setting_warnings,
+)
 
 ENTRY_POINT_GROUP = "tap_webinars.platforms"
 
@@ -66,6 +71,31 @@ def config_schema() -> dict[str, t.Any]:
     for adapter in adapters.values():
         properties.extend(adapter.config_properties)
     return th.PropertiesList(*properties).to_dict()
+
+
+def setting_owners() -> dict[str, str]:
+    """Each plug-in's own settings, mapped to the platform they belong to."""
+    return {
+        prop.name: adapter.name
+        for adapter in registry().values()
+        for prop in adapter.config_properties
+    }
+
+
+def unknown_settings(config: t.Mapping[str, t.Any]) -> list[str]:
+    """Warnings for the keys of *config* no setting of this tap (or of singer-sdk) is called.
+
+    A key of another platform's plug-in is named as such.
+    """
+    properties = config_schema()["properties"]
+    known = set(properties) | sdk_builtin_settings()
+    # singer-sdk fills in every default, every plug-in's: those were not the user's doing.
+    given = {
+        key: value
+        for key, value in config.items()
+        if key not in properties or value != properties[key].get("default")
+    }
+    return unknown_setting_warnings(given, known, setting_owners())
 
 
 def secret_keys() -> tuple[str, ...]:

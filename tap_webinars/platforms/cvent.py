@@ -147,6 +147,7 @@ class CventAdapter(PlatformAdapter):
             return HttpPolicy(
                 platform=self.name,
                 credential_keys=("cvent_api_token",),
+                credential_fields=(cvent_conference.TOKEN_FIELD,),
                 default_headers={"Accept": "text/xml, application/xml"},
             )
         return HttpPolicy(

@@ -361,6 +361,7 @@ class On24Adapter(PlatformAdapter):
                 "on24_access_token_secret",
             ),
             is_rate_limited=is_rate_limited,
+            credential_headers=("accessTokenKey", "accessTokenSecret"),
             default_headers={
                 "accessTokenKey": str(self.settings.get("on24_access_token_key")),
                 "accessTokenSecret": str(self.settings.get("on24_access_token_secret")),

@@ -291,6 +291,8 @@ class WebcastsAdapter(PlatformAdapter):
         return HttpPolicy(
             platform=self.name,
             credential_keys=("webcasts_username", "webcasts_password"),
+            # The login's query carries the password; every later call's, the session id.
+            credential_params=("username", "password", "si"),
             reauthenticate=self._renew_refused_session,
             max_rate_limit_waits=40,
             default_headers={"Accept": "application/xml"},

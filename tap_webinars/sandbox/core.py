@@ -27,6 +27,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
     body: bytes = b""
+    target: str = ""  # the path and query as sent, platform prefix included
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         """First value of a query (or form) parameter."""

@@ -18,6 +18,13 @@ Kinds:
                 Content-Type, as older APIs declare it; characters the charset lacks are
                 written as JSON escapes, so the document means the same; `bom: true` starts
                 it with a UTF-8 byte order mark, as some .NET services write UTF-8
+    outage      a gateway restart or a deploy: from the `after`-th matching request on
+                (default 1), every matching request for `seconds` answers 503 (`mode`
+                "status", `status` to change it) or has its connection dropped (`mode`
+                "drop"); then the platform answers as usual again
+    redirect    HTTP `status` (default 302) with `Location` on another server (`to`, a base
+                URL such as http://127.0.0.2:PORT): the same path and query there, as a
+                misconfigured proxy or a hijacked name would send a client on
 
 Platform simulators add their own, field-level drift (a field added, dropped or nulled) as
 options of their own; these are the transport-level ones every platform can meet.
@@ -29,10 +36,11 @@ import codecs
 import json
 import re
 import threading
+import time
 import typing as t
 from dataclasses import dataclass
 
-from tap_webinars.sandbox.core import Response
+from tap_webinars.sandbox.core import Request, Response
 
 HTML_ERROR_PAGE = (
     "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
@@ -79,6 +87,8 @@ class Scenario:
     kind: str
     times: int  # answers left; -1 for every matching request
     options: dict[str, t.Any]
+    seen: int = 0  # matching requests so far (the outage counts them)
+    outage_since: float | None = None
 
     @classmethod
     def from_json(cls, spec: t.Mapping[str, t.Any]) -> Scenario:
@@ -96,9 +106,14 @@ class Scenario:
         """Whether this scenario applies to a request (and has answers left)."""
         return self.times != 0 and platform == self.platform and bool(self.path.search(path))
 
-    def replace(self, produce: t.Callable[[], Response]) -> Response:
-        """The hostile answer; *produce* gives the simulator's own, when it is needed."""
+    def replace(self, produce: t.Callable[[], Response], request: Request) -> Response | None:
+        """The hostile answer (None: drop the connection); *produce* gives the simulator's own."""
         kind, options = self.kind, self.options
+        if kind == "outage":
+            return self._outage(produce)
+        if kind == "redirect":
+            location = str(options["to"]).rstrip("/") + request.target
+            return Response(int(options.get("status", 302)), b"", {"Location": location})
         if kind == "status":
             body = options.get("body", {"message": "access denied"})
             return Response.json(body, status=int(options.get("status", 403)))
@@ -130,6 +145,19 @@ class Scenario:
             return Response(real.status, data[:keep], dict(real.headers))
         msg = f"unknown scenario kind {kind!r}"
         raise ValueError(msg)
+
+    def _outage(self, produce: t.Callable[[], Response]) -> Response | None:
+        """503 (or a dropped connection) for `seconds` from the `after`-th request on."""
+        self.seen += 1
+        now = time.monotonic()
+        if self.outage_since is None and self.seen >= int(self.options.get("after", 1)):
+            self.outage_since = now
+        if self.outage_since is None or now - self.outage_since >= float(self.options["seconds"]):
+            return produce()
+        if self.options.get("mode", "status") == "drop":
+            return None
+        status = int(self.options.get("status", 503))
+        return Response.json({"message": "service unavailable (outage)"}, status=status)
 
 
 class Scenarios:

@@ -108,7 +108,11 @@ class Sandbox:
         scenario = self.scenarios.take(head, request.path)
         if scenario is not None:
             entry["scenario"] = scenario.kind
-            response = scenario.replace(lambda: simulator.handle(request))
+            answer = scenario.replace(lambda: simulator.handle(request), request)
+            if answer is None:  # the scenario drops the connection
+                self._log(entry, 0)
+                return None
+            response = answer
         else:
             response = simulator.handle(request)
         self._log(entry, response.status)
@@ -179,6 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=parse_qs(parts.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
+            target=self.path,
         )
         try:
             response = self.sandbox.dispatch(request)
