@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import http.server
 import json
+import logging
 import threading
 import time
 
 import pytest
 import requests
 
+from tap_webinars.client import JsonApi
+from tap_webinars.errors import PayloadError, RequestFailedError
 from tap_webinars.http import (
     HttpClient,
     HttpPolicy,
@@ -18,6 +21,7 @@ from tap_webinars.http import (
     RateLimit,
     retry_after_seconds,
 )
+from tests.harness import SandboxProcess
 
 
 def test_pacer_never_lets_more_than_the_limit_through_in_any_window() -> None:
@@ -178,3 +182,84 @@ def test_ranked_slots_go_by_rank_then_arrival_and_no_newcomer_jumps_the_line() -
     assert granted == ["listing", "first event", "second event", "late event"]
     slots.acquire(5)  # every slot came back
     slots.release()
+
+
+# ------------------------------------------------- the retry budget, against the sandbox
+
+
+AUTH = {"Authorization": "Bearer wf-sandbox-key"}
+
+
+def budget_client(seconds: float) -> HttpClient:
+    policy = HttpPolicy(
+        platform="webinarfuel", credential_keys=("webinarfuel_api_key",), default_headers=AUTH
+    )
+    return HttpClient(policy, timeout=10, max_concurrency=1, max_retry_seconds=seconds)
+
+
+def webinars_url(sandbox: SandboxProcess) -> str:
+    return sandbox.api_url("webinarfuel") + "/webinars"
+
+
+def test_a_failing_request_says_so_at_info_at_most_every_30_seconds(
+    sandbox: SandboxProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox.scenarios({"platform": "webinarfuel", "path": ".*", "kind": "outage", "seconds": 2.5})
+    with caplog.at_level(logging.DEBUG, logger="tap_webinars.http"):
+        response = budget_client(20).request("GET", webinars_url(sandbox))
+    assert response.status_code == 200
+    failing = [r for r in caplog.records if "failing for" in r.getMessage()]
+    assert len(failing) >= 2  # it failed more than once...
+    assert [r.levelno for r in failing].count(logging.INFO) == 1  # ...and said so once
+    assert "max_retry_seconds left" in failing[0].getMessage()
+
+
+def test_past_the_budget_one_error_names_the_endpoint_and_what_it_kept_answering(
+    sandbox: SandboxProcess,
+) -> None:
+    sandbox.scenarios({"platform": "webinarfuel", "path": ".*", "kind": "outage", "seconds": 60})
+    started = time.monotonic()
+    with pytest.raises(RequestFailedError) as failed:
+        budget_client(2).request("GET", webinars_url(sandbox))
+    took = time.monotonic() - started
+    assert 2 <= took < 2 + 1.5  # the budget, then the one try it ends on
+    message = str(failed.value)
+    assert "/webinarfuel/webinars kept failing for 2s" in message, message
+    assert "HTTP 503" in message and "max_retry_seconds=2" in message, message
+
+
+def test_rate_limit_waits_do_not_spend_the_outage_budget(sandbox: SandboxProcess) -> None:
+    sandbox.scenarios(
+        {
+            "platform": "webinarfuel",
+            "path": ".*",
+            "kind": "status",
+            "status": 429,
+            "headers": {"Retry-After": "1"},
+            "times": 3,
+        }
+    )
+    client = budget_client(0.5)
+    response = client.request("GET", webinars_url(sandbox))
+    assert response.status_code == 200
+    assert client.stats.rate_limit_waits == 3
+    assert client.stats.rate_limit_seconds >= 3 > 0.5
+
+
+@pytest.mark.parametrize("kind", ["html", "truncate"])
+def test_a_broken_body_is_asked_for_again_then_fails_naming_the_endpoint(
+    sandbox: SandboxProcess, kind: str
+) -> None:
+    api = JsonApi(budget_client(30), sandbox.api_url("webinarfuel"))
+    sandbox.scenarios({"platform": "webinarfuel", "path": "/webinars$", "kind": kind, "times": 2})
+    body = api.get("/webinars", {"page": 1})  # two broken answers, then the real one
+    assert body["webinars"]
+    assert len(sandbox.requests("webinarfuel")) == 3
+
+    sandbox.clear_requests()
+    sandbox.scenarios({"platform": "webinarfuel", "path": "/webinars$", "kind": kind})
+    with pytest.raises(PayloadError) as failed:
+        api.get("/webinars", {"page": 1})
+    assert "/webinarfuel/webinars" in str(failed.value)
+    assert "3 times in a row" in str(failed.value)
+    assert len(sandbox.requests("webinarfuel")) == 3

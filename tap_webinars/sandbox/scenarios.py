@@ -7,8 +7,8 @@ for good. Tests switch them on through `/_admin/config`:
     {"scenarios": [{"platform": "on24", "path": "/poll$", "kind": "status", "status": 403}]}
 
 Kinds:
-    status      answer `status` with `body` (JSON) instead: a permission withheld, a
-                resource missing, a scope error
+    status      answer `status` with `body` (JSON) and `headers` instead: a permission
+                withheld, a resource missing, a scope error, a 429 with `Retry-After`
     html        HTTP 200 with an HTML error page, as a proxy or a login wall sends it
     truncate    the real body cut to `keep` (a fraction, default 0.5) of its bytes
     xml_bomb    HTTP 200, an XML document whose entities expand exponentially
@@ -116,7 +116,8 @@ class Scenario:
             return Response(int(options.get("status", 302)), b"", {"Location": location})
         if kind == "status":
             body = options.get("body", {"message": "access denied"})
-            return Response.json(body, status=int(options.get("status", 403)))
+            headers = {str(k): str(v) for k, v in options.get("headers", {}).items()}
+            return Response.json(body, status=int(options.get("status", 403)), **headers)
         if kind == "html":
             return Response.text(HTML_ERROR_PAGE, content_type="text/html")
         if kind == "xml_bomb":
