@@ -486,7 +486,11 @@ class HttpClient:
                         auth=auth,
                         stream=stream,
                     )
-            except (requests.ConnectionError, requests.Timeout) as error:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,  # the body broke off while read
+            ) as error:
                 self._retry(retries, _failure_reason(error))
                 continue
             try:
