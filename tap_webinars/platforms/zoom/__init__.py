@@ -498,6 +498,8 @@ class ZoomAdapter(PlatformAdapter):
             registrant_id = people.resolve(
                 email=email, name=name, registrant_id=None, source="poll"
             )
+            if registrant_id is not None:
+                people.answers[registrant_id]["poll"] += 1
             answer = n.text(detail.get("answer"))
             bundle.add(
                 "survey_responses",
@@ -524,7 +526,7 @@ class ZoomAdapter(PlatformAdapter):
                     answer=answer,
                     answers=n.split_answers(answer, ";"),
                     submitted_at=n.timestamp(detail.get("date_time")),
-                    extra={"instance_uuid": uuid, "name": name},
+                    extra={"instance_uuid": uuid, "name": name, "email_hidden": email is None},
                 ),
             )
 
@@ -568,7 +570,7 @@ class ZoomAdapter(PlatformAdapter):
                     answer=answer,
                     answers=n.split_answers(answer, ";"),
                     submitted_at=n.timestamp(detail.get("date_time")),
-                    extra={"instance_uuid": uuid, "name": name},
+                    extra={"instance_uuid": uuid, "name": name, "email_hidden": email is None},
                 ),
             )
 
@@ -596,7 +598,7 @@ class ZoomAdapter(PlatformAdapter):
                     question=n.text(detail.get("question")),
                     answer=n.text(detail.get("answer")),
                     answered_at=None,
-                    extra={"instance_uuid": uuid, "name": name},
+                    extra={"instance_uuid": uuid, "name": name, "email_hidden": email is None},
                 ),
             )
 
