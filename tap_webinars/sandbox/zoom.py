@@ -660,7 +660,7 @@ class ZoomSimulator(PlatformSimulator):
             return _error(300, "Reports are only available for the last 6 months.", 400)
         rows = []
         for webinar in self.webinars:
-            if webinar["host_id"] != user["id"]:
+            if webinar["host_id"] != user["id"] or self.no_webinar_plan:
                 continue
             for instance in webinar["instances"]:
                 day = _parse(instance["start_time"]).replace(hour=0, minute=0, second=0)

@@ -40,7 +40,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_webinars import normalize as n
-from tap_webinars.errors import StreamUnavailableError
+from tap_webinars.errors import ResourceRefusedError, StreamUnavailableError
 from tap_webinars.http import HttpPolicy
 from tap_webinars.permissions import Core, Enrichment
 from tap_webinars.platforms.base import (
@@ -283,6 +283,12 @@ class ZoomAdapter(PlatformAdapter):
         """The webinar itself (occurrences, settings); None once Zoom has deleted it."""
         try:
             return self.api.get(f"/webinars/{entry.webinar_id}")
+        except ResourceRefusedError as refused:  # the plan lost its Webinar add-on
+            self.permissions.skip_item(
+                f"details and registrants of webinar {entry.webinar_id}",
+                f"{refused.answer}: the account's plan no longer has the Webinar add-on",
+            )
+            return None
         except WebinarGoneError:
             self.permissions.skip_item(
                 f"details and registrants of webinar {entry.webinar_id}",

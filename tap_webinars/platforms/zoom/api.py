@@ -27,7 +27,7 @@ from tap_webinars.errors import (
     RequestFailedError,
     ResourceRefusedError,
 )
-from tap_webinars.http import Pacer, RateLimit
+from tap_webinars.http import HttpStats, Pacer, RateLimit
 from tap_webinars.redaction import redact_url
 
 CREDENTIALS = ("zoom_account_id", "zoom_client_id", "zoom_client_secret")
@@ -152,6 +152,18 @@ class TokenPages(JSONPathPaginator):
         return str(token) if token else None
 
 
+class QuotaStats(HttpStats):
+    """The HTTP stats plus Zoom's Heavy daily cap, counted for the run summary."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.quotas: dict[str, str] = {}
+
+    def heavy(self, count: int) -> None:
+        """*count* Heavy requests so far this run."""
+        self.quotas[f"Heavy requests (daily cap {HEAVY_DAILY_CAP:,} on Pro)"] = str(count)
+
+
 class ZoomApi(JsonApi):
     """Zoom's API v2: paced by label, Zoom's error codes turned into the tap's errors."""
 
@@ -163,6 +175,8 @@ class ZoomApi(JsonApi):
         }
         self.heavy_requests = 0
         self._lock = threading.Lock()
+        self.stats = QuotaStats()
+        self.http.stats = self.stats  # the run summary reads the client's stats
 
     @override
     def request(self, path: str, params: t.Mapping[str, t.Any] | None = None) -> requests.Response:
@@ -171,6 +185,7 @@ class ZoomApi(JsonApi):
         if kind == "Heavy":
             with self._lock:
                 self.heavy_requests += 1
+                self.stats.heavy(self.heavy_requests)
         try:
             response = super().request(path, params)
         except AuthenticationError:
