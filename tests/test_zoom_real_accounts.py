@@ -143,3 +143,37 @@ def test_killed_run_resumed_from_its_last_state_loses_nothing(
         expected = keys(full.messages, stream)
         assert expected, stream
         assert keys(first, stream) | keys(resumed.messages, stream) == expected, stream
+
+
+def test_token_is_renewed_as_it_lapses(zoom_sandbox: SandboxProcess) -> None:
+    normal = run_tap(zoom_config(zoom_sandbox))
+    assert normal.returncode == 0, normal.stderr[-2000:]
+    zoom_sandbox.clear_requests()
+    zoom_sandbox.configure(latency_ms=20, zoom={"token_seconds": 2})
+    run = run_tap(zoom_config(zoom_sandbox, max_concurrency=2))
+    assert run.returncode == 0, run.stderr[-3000:]
+    tokens = [r for r in zoom_sandbox.requests("zoom") if r["path"] == "/oauth/token"]
+    assert len(tokens) >= 2
+    for stream in STREAMS:
+        assert keys(run.messages, stream) == keys(normal.messages, stream), stream
+
+
+def test_zoom_user_ids_read_only_those_hosts(zoom_sandbox: SandboxProcess) -> None:
+    data = zoom_sandbox.dataset("zoom")
+    host = data["users"][1]
+    run = run_tap(zoom_config(zoom_sandbox, zoom_user_ids=[host["email"]]))
+    assert run.returncode == 0, run.stderr[-3000:]
+    events = {r["event_id"] for r in run.records("events")}
+    assert events == {str(w["id"]) for w in data["webinars"] if w["host_id"] == host["id"]}
+    assert not [r for r in zoom_sandbox.requests("zoom") if r["path"] == "/users"]
+
+
+def test_missing_webinar_scope_stops_in_one_line_naming_it(zoom_sandbox: SandboxProcess) -> None:
+    zoom_sandbox.configure(zoom={"missing_scopes": ["webinar:read:admin"]})
+    run = run_tap(zoom_config(zoom_sandbox))
+    assert "Traceback" not in run.stderr
+    assert run.returncode != 0
+    lines = [line for line in run.stderr.splitlines() if line.startswith("tap-webinars:")]
+    assert len(lines) == 1, run.stderr[-2000:]
+    assert "webinar:read:admin" in lines[0]
+    assert run.records("events") == []

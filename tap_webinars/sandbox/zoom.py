@@ -20,6 +20,7 @@ Options (`sandbox.configure(zoom={...})`):
     heavy_daily      the Heavy daily cap (30,000)
     missing_scopes   scopes the app lacks (`report:read:admin`...): 400 with code 4711
     no_webinar_plan  true: webinar endpoints answer code 200 (no Webinar add-on)
+    token_seconds    how long a token lasts (3,599 s, as Zoom's)
     drift            any of DRIFTS: a field added, dropped or nulled in registrants and
                      participants
     reset_rate_limit true: forget the rate-limit windows
@@ -31,6 +32,7 @@ import base64
 import json
 import math
 import re
+import time
 import typing as t
 from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote
@@ -56,7 +58,7 @@ LABELS = {"Light": 30, "Medium": 20, "Heavy": 10}
 DRIFTS = ("field_added", "field_dropped", "field_nulled")
 # Uuids that break naive clients: a leading `/`, a `//`, `+` and `=`.
 HOSTILE_UUIDS = ("/zA+b//Qw9r=xY+kLm3T==", "ab//cd+EFgh/ij==", "Kp3+x/yZq8W=")
-SCOPES = {
+SCOPES = {  # by the path's first segment (a host's webinar listing: the webinar scope)
     "users": "user:read:admin",
     "webinars": "webinar:read:admin",
     "past_webinars": "webinar:read:admin",
@@ -76,7 +78,8 @@ class ZoomSimulator(PlatformSimulator):
 
     def __init__(self, seed: int, size: str) -> None:
         super().__init__(seed, size)
-        self.tokens: set[str] = set()
+        self.tokens: dict[str, float] = {}  # token -> when it lapses (time.monotonic)
+        self.token_seconds = 3599
         self.limits = {label: SlidingWindowLimit(calls, 1.0) for label, calls in LABELS.items()}
         self.heavy_daily = 30_000
         self.heavy_used = 0
@@ -416,6 +419,8 @@ class ZoomSimulator(PlatformSimulator):
         token = (request.header("authorization") or "").removeprefix("Bearer ").strip()
         if token not in self.tokens:
             return _error(124, "Invalid access token.", 401)
+        if time.monotonic() >= self.tokens[token]:
+            return _error(124, "Access token is expired.", 401)
         if request.method != "GET":
             return _error(405, "Method not allowed", 405)
         label = self._label(request.path)
@@ -423,7 +428,7 @@ class ZoomSimulator(PlatformSimulator):
         if limited is not None:
             return limited
         head = request.path.strip("/").split("/")[0]
-        scope = SCOPES.get(head)
+        scope = SCOPES["webinars" if request.path.endswith("/webinars") else head]
         if scope in self.missing_scopes:
             return _error(4711, f"Invalid access token, does not contain scopes:[{scope}]", 400)
         if (self.no_webinar_plan and head in ("webinars", "past_webinars")) or (
@@ -454,12 +459,12 @@ class ZoomSimulator(PlatformSimulator):
         if request.arg("account_id") != ACCOUNT_ID:
             return Response.json({"reason": "Invalid account_id", "error": "invalid_request"}, 400)
         token = f"zoom-token-{self._next()}-{self.random.randrange(10**9)}"
-        self.tokens.add(token)
+        self.tokens[token] = time.monotonic() + self.token_seconds
         return Response.json(
             {
                 "access_token": token,
                 "token_type": "bearer",
-                "expires_in": 3599,
+                "expires_in": self.token_seconds,
                 "scope": " ".join(sorted(set(SCOPES.values()) - self.missing_scopes)),
             }
         )
@@ -703,6 +708,8 @@ class ZoomSimulator(PlatformSimulator):
             self.heavy_used = 0
         if "missing_scopes" in options:
             self.missing_scopes = set(options["missing_scopes"])
+        if "token_seconds" in options:
+            self.token_seconds = int(options["token_seconds"])
         if "no_webinar_plan" in options:
             self.no_webinar_plan = bool(options["no_webinar_plan"])
         if "drift" in options:

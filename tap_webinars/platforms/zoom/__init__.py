@@ -26,9 +26,12 @@ reports' 6-month retention is skipped with one warning, without a request.
 
 Records: `registrant_sessions` one per participant row (each join), the original ids in
 `extra`; `viewers` totals of those rows; polls and the survey report (`kind` poll/survey) and
-Q&A, every row joined to a registrant of the webinar (mapping.py). For a webinar read again
-only in part (a recurring one whose old instances are settled), a registrant's `attended`
-and a viewer's totals cover the instances read in that run.
+Q&A, every row joined to a registrant of the webinar (mapping.py). A viewer's totals cover
+every instance: when a recurring webinar has an instance to read, its settled instances'
+participants are read too (their records not emitted again). A registrant's `attended` is
+true where they joined an instance read in that run (false: an absentee of one); when a
+run reads none of a webinar's instances (an upcoming recurring webinar), its re-read
+registrants carry `attended` null, their viewer rows from earlier runs still standing.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_webinars import normalize as n
-from tap_webinars.errors import ResourceRefusedError, StreamUnavailableError
+from tap_webinars.errors import PayloadError, ResourceRefusedError, StreamUnavailableError
 from tap_webinars.http import HttpPolicy
 from tap_webinars.permissions import Core, Enrichment
 from tap_webinars.platforms.base import (
@@ -60,6 +63,7 @@ from tap_webinars.platforms.zoom.api import (
     WebinarGoneError,
     ZoomApi,
     instance_segment,
+    refusal_reason,
 )
 from tap_webinars.platforms.zoom.listing import (
     Listed,
@@ -74,6 +78,7 @@ from tap_webinars.platforms.zoom.mapping import (
     answers_of,
     registrant_columns,
 )
+from tap_webinars.redaction import redact_url
 
 API_URL = "https://api.zoom.us/v2"
 OAUTH_URL = "https://zoom.us"
@@ -235,7 +240,7 @@ class ZoomAdapter(PlatformAdapter):
     def _no_plan(self, host: str, error: StreamUnavailableError) -> None:
         self.permissions.skip_item(
             f"webinars of host {host}",
-            f"{error.answer}: the account's plan has no Webinar add-on",
+            refusal_reason(error.answer, "webinar:read:admin"),
         )
 
     def _in_range(self, entry: Listed) -> bool:
@@ -243,10 +248,7 @@ class ZoomAdapter(PlatformAdapter):
         end = self.settings.end_date
         if entry.upcoming and (end is None or any(s <= end for s in starts)):
             return True
-        return any(
-            s >= self.settings.start_date - timedelta(days=1) and (end is None or s <= end)
-            for s in starts
-        )
+        return any(s >= self.settings.start_date and (end is None or s <= end) for s in starts)
 
     # ------------------------------------------------------------------ one webinar
 
@@ -268,9 +270,16 @@ class ZoomAdapter(PlatformAdapter):
         registration = details is not None and _has_registration(details)
         if registration:
             self._registrants(entry.webinar_id, people, wanted)
-        for instance in instances:
-            if self._to_read(entry, instance, window, now):
-                self._read_instance(bundle, entry, instance, people, wanted)
+        readable = [i for i in instances if self._readable(entry, i, window, now)]
+        changed = [i for i in readable if self._changed(i, window, now)]
+        for instance in changed:
+            self._read_instance(bundle, entry, instance, people, wanted)
+        if changed and "viewers" in wanted:
+            # Viewer totals (and `attended`) cover every instance: the settled ones' joins
+            # are read again, but not emitted again.
+            for instance in readable:
+                if instance not in changed:
+                    self._settled_joins(entry, instance, people)
         if "viewers" in wanted:
             for record in self.viewer_records(entry.webinar_id, people):
                 bundle.add("viewers", record)
@@ -286,7 +295,7 @@ class ZoomAdapter(PlatformAdapter):
         except ResourceRefusedError as refused:  # the plan lost its Webinar add-on
             self.permissions.skip_item(
                 f"details and registrants of webinar {entry.webinar_id}",
-                f"{refused.answer}: the account's plan no longer has the Webinar add-on",
+                refusal_reason(refused.answer, "webinar:read:admin"),
             )
             return None
         except WebinarGoneError:
@@ -310,23 +319,28 @@ class ZoomAdapter(PlatformAdapter):
                 pass  # no instance yet, or gone: the report rows are what there is
         for report in entry.reports:
             rows.setdefault(str(report["uuid"]), {}).update(report)
-        minutes = int((entry.webinar or {}).get("duration") or 0)
+        endpoint = self.api.url(f"/past_webinars/{entry.webinar_id}/instances")
+        minutes = _minutes(endpoint, (entry.webinar or {}).get("duration"))
         instances = []
         for uuid, row in rows.items():
-            start = n.parse_timestamp(row["start_time"])
-            end = (
-                n.parse_timestamp(row["end_time"])
-                if row.get("end_time")
-                else start + timedelta(minutes=int(row.get("duration") or minutes))
-            )
+            try:
+                start = n.parse_timestamp(row.get("start_time"))
+                end = (
+                    n.parse_timestamp(row["end_time"])
+                    if row.get("end_time")
+                    else start
+                    + timedelta(minutes=_minutes(endpoint, row.get("duration")) or minutes)
+                )
+            except (TypeError, ValueError) as error:
+                raise PayloadError(endpoint, f"instance {uuid}: {error}") from None
             instances.append({**row, "uuid": uuid, "_start": start, "_end": end})
         instances.sort(key=lambda i: (i["_start"], i["uuid"]))
         return instances
 
-    def _to_read(
+    def _readable(
         self, entry: Listed, instance: dict[str, t.Any], window: Window, now: datetime
     ) -> bool:
-        """Read once ended, again while within the lookback, never after (module docstring)."""
+        """Within start_date/end_date and Zoom's report retention (else one warning)."""
         start, end = instance["_start"], instance["_end"]
         if end < self.settings.start_date or (window.end is not None and start > window.end):
             return False
@@ -337,8 +351,32 @@ class ZoomAdapter(PlatformAdapter):
                 "Q&A can no longer be read",
             )
             return False
-        since = window.since
+        return True
+
+    def _changed(self, instance: dict[str, t.Any], window: Window, now: datetime) -> bool:
+        """Read once ended, again while within the lookback, never after (module docstring)."""
+        since, end = window.since, instance["_end"]
         return since is None or end > since or end >= now - self.settings.lookback
+
+    def _settled_joins(self, entry: Listed, instance: dict[str, t.Any], people: People) -> None:
+        """The joins of an instance read before: for viewer totals only, nothing emitted."""
+        scratch = EventBundle(event={})
+        try:
+            self._participants(
+                scratch,
+                entry.webinar_id,
+                instance,
+                instance_segment(instance["uuid"]),
+                people,
+                wanted=frozenset({"viewers"}),
+            )
+        except WebinarGoneError:
+            self.permissions.skip_item(
+                f"reports of instance {instance['uuid']} of webinar {entry.webinar_id}",
+                "Zoom code 3001: no report for this instance (deleted, or not published)",
+            )
+        finally:
+            scratch.close()
 
     def _registrants(self, webinar_id: str, people: People, wanted: frozenset[str]) -> None:
         path = f"/webinars/{webinar_id}/registrants"
@@ -499,7 +537,7 @@ class ZoomAdapter(PlatformAdapter):
         path = f"/report/webinars/{segment}/polls"
         body = self.permissions.core(POLLS_ROLE, lambda: self.api.get(path))
         for email, name, index, detail in answers_of(
-            body.get("questions") or [], "question_details"
+            self.api.url(path), body.get("questions"), "question_details"
         ):
             registrant_id = people.resolve(
                 email=email, name=name, registrant_id=None, source="poll"
@@ -544,7 +582,7 @@ class ZoomAdapter(PlatformAdapter):
         if not body:
             return
         rows = body.get("survey_answers") or []
-        for email, name, index, detail in answers_of(rows, "answer_details"):
+        for email, name, index, detail in answers_of(self.api.url(path), rows, "answer_details"):
             registrant_id = people.resolve(
                 email=email, name=name, registrant_id=None, source="survey"
             )
@@ -586,7 +624,7 @@ class ZoomAdapter(PlatformAdapter):
         path = f"/report/webinars/{segment}/qa"
         body = self.permissions.core(QA_ROLE, lambda: self.api.get(path))
         for email, name, index, detail in answers_of(
-            body.get("questions") or [], "question_details"
+            self.api.url(path), body.get("questions"), "question_details"
         ):
             registrant_id = people.resolve(email=email, name=name, registrant_id=None, source="qa")
             if registrant_id is not None:
@@ -635,7 +673,7 @@ class ZoomAdapter(PlatformAdapter):
             for i in instances
         ]
         starts = sorted([s["scheduled_at"] for s in sessions if s["scheduled_at"]])
-        minutes = int(source.get("duration") or 0)
+        minutes = _minutes(self.api.url(f"/webinars/{entry.webinar_id}"), source.get("duration"))
         scheduled_end = (
             n.format_timestamp(n.parse_timestamp(starts[-1]) + timedelta(minutes=minutes))
             if starts
@@ -687,6 +725,14 @@ class ZoomAdapter(PlatformAdapter):
             no_show_count=None,
             extra=extra | {"webinar_uuid": source.get("uuid")},
         )
+
+
+def _minutes(endpoint: str, value: t.Any) -> int:
+    """A webinar's `duration` (minutes); absent is 0, anything but a number a bad payload."""
+    try:
+        return n.integer(value) or 0
+    except ValueError as error:
+        raise PayloadError(redact_url(endpoint), f"duration: {error}") from None
 
 
 def _has_registration(details: t.Mapping[str, t.Any]) -> bool:

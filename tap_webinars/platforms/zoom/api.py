@@ -45,6 +45,7 @@ GONE_CODE = 3001
 
 _CODE = re.compile(r'"code"\s*:\s*(\d+)')
 _MESSAGE = re.compile(r'"message"\s*:\s*"([^"]*)"')
+_CODE_IN_ANSWER = re.compile(r"Zoom code (\d+):")
 
 
 class WebinarGoneError(RequestFailedError):
@@ -68,6 +69,14 @@ def instance_segment(uuid: str) -> str:
     """
     once = quote(uuid, safe="")
     return quote(once, safe="") if uuid.startswith("/") or "//" in uuid else once
+
+
+def refusal_reason(answer: str, scope: str) -> str:
+    """Why Zoom refused, from its answer: a scope the app lacks, or what the plan lacks."""
+    code = _CODE_IN_ANSWER.match(answer)
+    if code and int(code[1]) in SCOPE_CODES:
+        return f"{answer}; add the scope {scope} to the app"
+    return f"{answer}; the account's plan lacks the Webinar add-on (or reports)"
 
 
 def zoom_code(error: RequestFailedError) -> tuple[int | None, str]:

@@ -13,7 +13,9 @@ import typing as t
 from collections import Counter, defaultdict
 
 from tap_webinars import normalize as n
+from tap_webinars.errors import PayloadError
 from tap_webinars.platforms.base import Viewing, map_fields
+from tap_webinars.redaction import redact_url
 
 REGISTRANT_FIELDS: n.FieldMap = {
     "id": ("registrant_id", n.identifier),
@@ -166,13 +168,22 @@ class People:
 
 
 def answers_of(
-    rows: t.Iterable[t.Any], details_key: str
+    endpoint: str, rows: t.Any, details_key: str
 ) -> t.Iterator[tuple[str | None, str | None, int, dict[str, t.Any]]]:
-    """(email, name, index, detail) of every answered item of a poll, Q&A or survey report."""
+    """(email, name, index, detail) of every answered item of a poll, Q&A or survey report.
+
+    A report whose rows or details are not objects is a bad payload, never skipped.
+    """
+    if rows is None:
+        return
+    if not isinstance(rows, list):
+        raise PayloadError(redact_url(endpoint), "the report's rows are not a list")
     for row in rows:
-        if not isinstance(row, dict):
-            continue
+        details = row.get(details_key) if isinstance(row, dict) else None
+        if not isinstance(row, dict) or not isinstance(details or [], list):
+            raise PayloadError(redact_url(endpoint), f"a row is not an object with {details_key}")
         email, name = n.text(row.get("email")), n.text(row.get("name"))
-        for index, detail in enumerate(row.get(details_key) or []):
-            if isinstance(detail, dict):
-                yield email, name, index, detail
+        for index, detail in enumerate(details or []):
+            if not isinstance(detail, dict):
+                raise PayloadError(redact_url(endpoint), f"a {details_key} item is not an object")
+            yield email, name, index, detail
