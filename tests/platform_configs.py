@@ -264,11 +264,13 @@ def _zoom_config(api_url: str) -> dict[str, t.Any]:
 
 
 def _zoom_change(sandbox: SandboxProcess) -> dict[str, set[str]]:
-    """Two people register for the upcoming one-time webinar."""
+    """Two people register for the recurring webinar and join its instance that ended within
+    the lookback (Zoom's reports arrive late)."""
     data = sandbox.dataset("zoom")
-    webinar = next(w for w in data["webinars"] if w["upcoming"] and not w["occurrences"])
-    added = sandbox.admin("zoom", "add_registrant", webinar_id=webinar["id"], count=2)
-    return {"registrants": set(added["registrant_ids"])}
+    webinar = next(w for w in data["webinars"] if w["upcoming"] and w["occurrences"])
+    added = sandbox.admin("zoom", "add_attendees", webinar_id=webinar["id"], count=2)
+    ids = set(added["registrant_ids"])
+    return {"registrants": ids, "viewers": ids}
 
 
 ZOOM = PlatformCase("zoom", _zoom_config, zoom_expected.row_counts, _zoom_change)

@@ -727,6 +727,30 @@ class ZoomSimulator(PlatformSimulator):
                 for _ in range(int(payload.get("count", 1)))
             ]
             return {"registrant_ids": [r["id"] for r in added]}
+        if action == "add_attendees":  # register and join the latest ended instance
+            webinar = self._find(str(payload["webinar_id"]))
+            if webinar is None or not webinar["instances"]:
+                raise KeyError(f"webinar {payload['webinar_id']} with an ended instance")
+            instance = max(webinar["instances"], key=lambda i: i["end_time"])
+            added = [self._register(webinar) for _ in range(int(payload.get("count", 1)))]
+            for registrant in added:
+                joined = _parse(instance["start_time"]) + timedelta(minutes=5)
+                instance["participants"].append(
+                    {
+                        "id": "",
+                        "user_id": str(16_000_000 + self._next()),
+                        "name": f"{registrant['first_name']} {registrant['last_name']}",
+                        "user_email": registrant["email"],
+                        "join_time": utc(joined),
+                        "leave_time": utc(joined + timedelta(minutes=30)),
+                        "duration": 1800,
+                        "status": "in_meeting",
+                        "failover": False,
+                        "customer_key": "",
+                        "registrant_id": registrant["id"],
+                    }
+                )
+            return {"registrant_ids": [r["id"] for r in added], "uuid": instance["uuid"]}
         if action == "end_instance":
             webinar = self._find(str(payload["webinar_id"]))
             if webinar is None:

@@ -156,6 +156,10 @@ class ZoomAdapter(PlatformAdapter):
             platform=self.name,
             credential_keys=CREDENTIALS,
             default_headers={"Accept": "application/json"},
+            # A per-second 429 asks for a second; the Heavy daily cap's Retry-After runs to
+            # midnight UTC: waits are capped, so a run that met the cap stops within its
+            # rate-limit waits (every record and bookmark emitted so far kept), not hours.
+            max_wait_seconds=60.0,
         )
 
     def _user_ids(self) -> list[str] | None:
