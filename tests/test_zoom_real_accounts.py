@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tap_webinars.sandbox import zoom
 from tests.harness import BIN, SandboxProcess, run_tap
 from tests.test_resume import killed_run
 from tests.test_zoom import KEYS, STREAMS, assert_matches, zoom_config
+from tests.tools import event_bookmarks
 from tests.zoom_expected import Expected
 
 REPORT_STREAMS = ("registrant_sessions", "viewers", "survey_responses", "questions")
@@ -175,3 +177,34 @@ def test_missing_webinar_scope_stops_in_one_line_naming_it(zoom_sandbox: Sandbox
     assert len(lines) == 1, run.stderr[-2000:]
     assert "webinar:read:admin" in lines[0]
     assert run.records("events") == []
+
+
+def assert_one_error(run: t.Any, *parts: str) -> None:
+    """One `tap-webinars:` line naming every one of *parts*; no traceback."""
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    errors = [line for line in run.stderr.splitlines() if line.startswith("tap-webinars:")]
+    assert len(errors) == 1, run.stderr[-3000:]
+    for part in parts:
+        assert part in errors[0], errors[0]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "named"),
+    [
+        ({"kind": "truncate", "keep": 0.5}, "not JSON"),
+        ({"kind": "html"}, "not JSON"),
+        ({"kind": "body", "text": '{"participants": "nope", "next_page_token": ""}'}, "list"),
+    ],
+)
+def test_a_bad_report_payload_fails_naming_the_endpoint_and_keeps_what_was_emitted(
+    zoom_sandbox: SandboxProcess, scenario: dict[str, t.Any], named: str
+) -> None:
+    zoom_sandbox.scenarios({"platform": "zoom", "path": "/participants$", **scenario})
+    run = run_tap(zoom_config(zoom_sandbox))
+    assert_one_error(run, "/participants", named)
+    assert zoom.CLIENT_SECRET not in run.stderr
+    # No bookmark for an event whose records were not all emitted.
+    bookmarked = {e for state in run.states for e in event_bookmarks(state)}
+    emitted = {r["event_id"] for r in run.records("events")}
+    assert bookmarked <= emitted
