@@ -322,3 +322,9 @@ def test_wrong_credentials_fail_fast_naming_the_three_settings(
         assert key in lines[0]
     assert "not-the-secret" not in run.stderr
     assert len(zoom_sandbox.requests("zoom")) == 1  # the token request, not retried
+
+
+def test_unknown_plan_is_one_line_naming_the_key(zoom_sandbox: SandboxProcess) -> None:
+    run = run_tap(zoom_config(zoom_sandbox, zoom_plan="gold"))
+    assert_config_error(run, "zoom_plan")
+    assert zoom_sandbox.requests("zoom") == []

@@ -119,7 +119,7 @@ def test_heavy_requests_are_counted_in_the_summary(zoom_sandbox: SandboxProcess)
         if r["path"].startswith("/report/") or r["path"].endswith("/absentees")
     ]
     line = next(line for line in run.stderr.splitlines() if "zoom: quotas:" in line)
-    assert f"Heavy requests (daily cap 30,000 on Pro) {len(heavy)}" in line
+    assert f"Heavy requests (daily cap 30,000 on pro) {len(heavy)}" in line
 
 
 def keys(messages: t.Iterable[dict[str, t.Any]], stream: str) -> set[tuple[t.Any, ...]]:

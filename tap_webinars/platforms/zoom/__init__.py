@@ -55,6 +55,7 @@ from tap_webinars.platforms.base import (
 )
 from tap_webinars.platforms.zoom.api import (
     CREDENTIALS,
+    PLAN_LIMITS,
     RETENTION,
     AccountToken,
     WebinarGoneError,
@@ -119,6 +120,15 @@ class ZoomAdapter(PlatformAdapter):
             "default: every active and inactive user of the account.",
         ),
         th.Property(
+            "zoom_plan",
+            th.StringType,
+            default="pro",
+            allowed_values=list(PLAN_LIMITS),
+            description="The account's plan, for pacing: pro (Light 30, Medium 20, Heavy 10 "
+            "a second, 30,000 Heavy a day) or business (Business and higher: 80, 60, 40, "
+            "60,000).",
+        ),
+        th.Property(
             "zoom_survey_report_path",
             th.StringType,
             description="Path of the webinar survey report, {uuid} standing for the "
@@ -146,7 +156,8 @@ class ZoomAdapter(PlatformAdapter):
             credential_keys=CREDENTIALS,
             account_id=str(self.settings.get("zoom_account_id")),
         )
-        self.api = ZoomApi(self.http, self.settings.api_url or API_URL, token=token)
+        plan = str(self.settings.get("zoom_plan") or "pro")
+        self.api = ZoomApi(self.http, self.settings.api_url or API_URL, token=token, plan=plan)
         survey_path = str(self.settings.get("zoom_survey_report_path") or SURVEY_PATH)
         self.reports = Reports(self.api, self.permissions, self.record, survey_path)
 
@@ -458,12 +469,3 @@ def _has_registration(details: t.Mapping[str, t.Any]) -> bool:
     """Zoom's `approval_type` 2 means no registration is required (nor listed)."""
     settings = details.get("settings")
     return not (isinstance(settings, dict) and settings.get("approval_type") == 2)
-
-
-__all__ = [
-    "HEAVY_DAILY_CAP",
-    "WEBINARS_ROLE",
-    "StreamUnavailableError",
-    "TapWebinarsError",
-    "ZoomAdapter",
-]

@@ -32,9 +32,12 @@ from tap_webinars.redaction import redact_url
 
 CREDENTIALS = ("zoom_account_id", "zoom_client_id", "zoom_client_secret")
 PAGE_SIZE = 300  # Zoom's most per page
-# Pro accounts' limits (Business+ allow more): requests a second per label; Heavy daily cap.
-LABEL_LIMITS = {"Light": 30, "Medium": 20, "Heavy": 10}
-HEAVY_DAILY_CAP = 30_000
+# Requests a second per label, and the Heavy daily cap, by plan (zoom-docs-excerpts.txt).
+PLAN_LIMITS = {
+    "pro": ({"Light": 30, "Medium": 20, "Heavy": 10}, 30_000),
+    "business": ({"Light": 80, "Medium": 60, "Heavy": 40}, 60_000),
+}
+LABEL_LIMITS, HEAVY_DAILY_CAP = PLAN_LIMITS["pro"]
 # Reports reach back six months (reference/README.md); a day's margin for time zones.
 RETENTION = timedelta(days=182)
 # Zoom error codes (unverified list, reference/README.md): a scope the app lacks, and
@@ -164,27 +167,28 @@ class TokenPages(JSONPathPaginator):
 class QuotaStats(HttpStats):
     """The HTTP stats plus Zoom's Heavy daily cap, counted for the run summary."""
 
-    def __init__(self) -> None:
+    def __init__(self, plan: str) -> None:
         super().__init__()
         self.quotas: dict[str, str] = {}
+        self.name = f"Heavy requests (daily cap {PLAN_LIMITS[plan][1]:,} on {plan})"
 
     def heavy(self, count: int) -> None:
         """*count* Heavy requests so far this run."""
-        self.quotas[f"Heavy requests (daily cap {HEAVY_DAILY_CAP:,} on Pro)"] = str(count)
+        self.quotas[self.name] = str(count)
 
 
 class ZoomApi(JsonApi):
     """Zoom's API v2: paced by label, Zoom's error codes turned into the tap's errors."""
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+    def __init__(self, *args: t.Any, plan: str = "pro", **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self.pacers = {
             name: Pacer(RateLimit(calls, 1.0), what=f"{name} requests")
-            for name, calls in LABEL_LIMITS.items()
+            for name, calls in PLAN_LIMITS[plan][0].items()
         }
         self.heavy_requests = 0
         self._lock = threading.Lock()
-        self.stats = QuotaStats()
+        self.stats = QuotaStats(plan)
         self.http.stats = self.stats  # the run summary reads the client's stats
 
     @override
