@@ -256,7 +256,8 @@ class Pacer:
         return max(0.0, min(wait, cap))
 
 
-_ID_SEGMENT = re.compile(r"^(?:\d+|[0-9a-fA-F-]{16,}|[0-9A-Z]{20,})$")
+# Numbers, hex or upper-case ids, and percent-encoded segments (encoded instance uuids).
+_ID_SEGMENT = re.compile(r"^(?:\d+|[0-9a-fA-F-]{16,}|[0-9A-Z]{20,}|.*%[0-9A-Fa-f]{2}.*)$")
 
 
 def endpoint_template(url: str) -> str:

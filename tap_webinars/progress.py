@@ -101,6 +101,11 @@ class RunReport:
             f"({self.stats.retry_seconds:.1f}s waiting); rate-limit waits "
             f"{self.stats.rate_limit_waits} ({self.stats.rate_limit_seconds:.1f}s)",
         ]
+        # A platform's own quotas (a daily cap), where its HTTP stats count them.
+        quotas: t.Mapping[str, t.Any] = getattr(self.stats, "quotas", None) or {}
+        if quotas:
+            counted = ", ".join(f"{name} {value}" for name, value in sorted(quotas.items()))
+            lines.append(f"{self.platform}: quotas: {counted}")
         skipped = "; ".join(f"{what}: {why}" for what, why in sorted(self.skipped.items()))
         lines.append(f"{self.platform}: skipped: {skipped or 'nothing'}")
         return lines

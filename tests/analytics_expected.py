@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tests import zoom_expected
 from tests.platform_configs import START_DATE
 
 ENGAGEMENT_THRESHOLD = 5.0  # the package's default `engagement_score_threshold`
@@ -283,11 +284,49 @@ def cvent(data: dict[str, t.Any]) -> Dataset:
     return Dataset(events, registrations, answers)
 
 
+def zoom(data: dict[str, t.Any]) -> Dataset:
+    """The registrants a full Zoom sync emits (tests/zoom_expected.py): attended where they
+    joined an instance, viewing from their joins, interactions from their poll, survey and
+    Q&A rows. Zoom's statuses (approved, pending, denied) are none of them canceled."""
+    rows = zoom_expected.Expected(data).rows
+    events = [key[0] for key in rows["events"]]
+    answers = {event_id: Answers() for event_id in events}
+    interactions: dict[tuple[str, str], int] = defaultdict(int)
+    for key, row in rows["survey_responses"].items():
+        event_id, kind, question = key[0], key[2], key[4]
+        if kind == "poll":
+            answers[event_id].poll += 1
+        else:
+            answers[event_id].survey += 1
+        answers[event_id].labels.append(question)
+        interactions[(event_id, row["registrant_id"])] += 1
+    for key, row in rows["questions"].items():
+        answers[key[0]].questions += 1
+        interactions[(key[0], row["registrant_id"])] += 1
+    registrations = []
+    for (event_id, registrant_id), registrant in rows["registrants"].items():
+        viewer = rows["viewers"].get((event_id, registrant_id))
+        registrations.append(
+            Registration(
+                "zoom",
+                event_id,
+                email(registrant["email"]),
+                attended=bool(registrant["attended"]),
+                viewer=viewer is not None,
+                live_seconds=viewer["total_seconds"] if viewer else 0,
+                total_seconds=viewer["total_seconds"] if viewer else None,
+                interactions=interactions[(event_id, registrant_id)],
+            )
+        )
+    return Dataset(events, registrations, answers)
+
+
 READERS: dict[str, t.Callable[[dict[str, t.Any]], Dataset]] = {
     "webinarfuel": webinarfuel,
     "webcasts": webcasts,
     "on24": on24,
     "cvent": cvent,
+    "zoom": zoom,
 }
 
 # ---------------------------------------------------------------------------- figures

@@ -28,7 +28,8 @@ from datetime import datetime
 import pytest
 
 from tap_webinars.normalize import stable_id
-from tap_webinars.sandbox import cvent, on24
+from tap_webinars.sandbox import cvent, on24, zoom
+from tests import zoom_expected
 from tests.harness import SandboxProcess
 
 # The sandbox dataset the pipeline tests load (the same name for every platform).
@@ -246,11 +247,40 @@ def _cvent_change(sandbox: SandboxProcess) -> dict[str, set[str]]:
 
 CVENT = PlatformCase("cvent", _cvent_config, _cvent_rows, _cvent_change)
 
+# ------------------------------------------------------------------------------- Zoom
+
+
+def _zoom_config(api_url: str) -> dict[str, t.Any]:
+    return {
+        "platform": "zoom",
+        "zoom_account_id": zoom.ACCOUNT_ID,
+        "zoom_client_id": zoom.CLIENT_ID,
+        "zoom_client_secret": zoom.CLIENT_SECRET,
+        "zoom_oauth_url": api_url,
+        "api_url": api_url,
+        "start_date": START_DATE,
+        "lookback_hours": 24,
+    }
+
+
+def _zoom_change(sandbox: SandboxProcess) -> dict[str, set[str]]:
+    """Two people register for the recurring webinar and join its instance that ended within
+    the lookback (Zoom's reports arrive late)."""
+    data = sandbox.dataset("zoom")
+    webinar = next(w for w in data["webinars"] if w["upcoming"] and w["occurrences"])
+    added = sandbox.admin("zoom", "add_attendees", webinar_id=webinar["id"], count=2)
+    ids = set(added["registrant_ids"])
+    return {"registrants": ids, "viewers": ids}
+
+
+ZOOM = PlatformCase("zoom", _zoom_config, zoom_expected.row_counts, _zoom_change)
+
 CASES: dict[str, PlatformCase] = {
     "webinarfuel": WEBINARFUEL,
     "webcasts": WEBCASTS,
     "on24": ON24,
     "cvent": CVENT,
+    "zoom": ZOOM,
 }
 PLATFORMS = tuple(CASES)
 

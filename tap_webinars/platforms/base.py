@@ -121,7 +121,8 @@ class PlatformAdapter(abc.ABC):
     @classmethod
     def secret_keys(cls) -> tuple[str, ...]:
         """The settings declared secret, to be masked everywhere."""
-        return tuple(p.name for p in cls.config_properties if p.to_dict().get("secret"))
+        # `to_dict()` is {name: schema}: the flag is in the schema.
+        return tuple(p.name for p in cls.config_properties if p.to_dict()[p.name].get("secret"))
 
     @classmethod
     def check_config(cls, config: t.Mapping[str, t.Any]) -> None:
