@@ -159,6 +159,9 @@ class HttpPolicy:
     credential_fields: tuple[str, ...] = ()
     rate_limit: RateLimit | None = None
     is_rate_limited: t.Callable[[requests.Response], bool] = lambda _response: False
+    # An error answer that means the session or token expired (GoTo: a 403), not a refusal:
+    # it is renewed through `reauthenticate` and the request repeated, as `Reauthenticate`.
+    is_expired_session: t.Callable[[requests.Response], bool] = lambda _response: False
     reauthenticate: t.Callable[[], None] | None = None
     max_tries: int = 6
     max_rate_limit_waits: int = 30
@@ -456,6 +459,8 @@ class HttpClient:
             raise RetryLater(f"HTTP {status} rate limit", retry_after_seconds(response))
         if status >= 500:
             raise _Transient(f"HTTP {status}")
+        if status >= 400 and self.policy.is_expired_session(response):
+            raise Reauthenticate
         if status == 401:
             raise AuthenticationError(
                 self._auth_message(endpoint, f"HTTP {status}"), status=status, endpoint=endpoint
