@@ -27,6 +27,7 @@ BUILTIN = (
     "tap_webinars.platforms.webinarfuel:WebinarFuelAdapter",
     "tap_webinars.platforms.webcasts:WebcastsAdapter",
     "tap_webinars.platforms.cvent:CventAdapter",
+    "tap_webinars.platforms.goto:GoToAdapter",
 )
 
 
