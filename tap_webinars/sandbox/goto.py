@@ -16,6 +16,7 @@ expired or unknown access token is a 403 `InvalidToken`; past 10 requests a seco
 
 Options (`sandbox.configure(goto={...})`):
     token_lifetime    seconds an access token lives (default 3600)
+    token_requests    requests an access token serves before it expires early (mid-run)
     rotate_refresh    every token answer carries a new refresh token; the old one dies
     omit_keys         the token answer carries no organizer_key / account_key
     withhold          resources refused with 403 not-allowed: webinars, sessions,
@@ -109,6 +110,7 @@ class GoToSimulator(PlatformSimulator):
         self.surveys: dict[int, dict[int, list[dict[str, t.Any]]]] = {}
         self.refresh_tokens = {REFRESH_TOKEN}
         self.tokens: dict[str, float] = {}  # access token -> expiry (sandbox clock)
+        self.token_uses: dict[str, int] = {}
         self._token_serial = itertools.count(1)
         self.options: dict[str, t.Any] = {}
         self.limit = SlidingWindowLimit(10, 1.0)
@@ -267,6 +269,10 @@ class GoToSimulator(PlatformSimulator):
             token = auth.removeprefix("Bearer ").strip()
             expiry = self.tokens.get(token)
             if expiry is None or expiry <= self.now().timestamp():
+                return Response.json(INVALID_TOKEN, status=403)
+            used = self.token_uses[token] = self.token_uses.get(token, 0) + 1
+            if self.options.get("token_requests") and used > int(self.options["token_requests"]):
+                self.tokens[token] = 0.0  # expired early, as a revoked or rotated token is
                 return Response.json(INVALID_TOKEN, status=403)
             self.limit.calls = int(self.options.get("rate_limit", 10))
             wait = self.limit.hit(CLIENT_ID)

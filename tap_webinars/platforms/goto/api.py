@@ -29,6 +29,7 @@ class GoToApi:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self._local = threading.local()
+        self._worked: set[str] = set()  # tokens the API has accepted at least once
 
     def url(self, path: str) -> str:
         """The full URL of *path*."""
@@ -41,9 +42,14 @@ class GoToApi:
         return {"Authorization": f"Bearer {current}", "Accept": "application/json"}
 
     def reauthenticate(self) -> None:
-        """A 403 said the token expired: renew it once; a fresh token refused fails the run."""
+        """A 403 said the token expired: renew it, once per request.
+
+        A token renewed for this very request that the API never accepted fails the run:
+        the credentials, not the clock, are wrong.
+        """
         stale = getattr(self._local, "sent", None)
-        if stale is not None and stale == getattr(self._local, "renewed", None):
+        fresh = stale is not None and stale == getattr(self._local, "renewed", None)
+        if fresh and stale not in self._worked:  # renewed for this request, never accepted
             raise AuthenticationError(
                 "goto: a newly issued access token was refused (HTTP 403 invalid token); "
                 f"check the settings {', '.join(CREDENTIAL_KEYS)}",
@@ -57,6 +63,8 @@ class GoToApi:
             "GET", self.url(path), params=dict(params or {}), headers=self.headers
         )
         self._local.renewed = None  # the next expiry on this thread may be renewed again
+        if len(self._worked) < 1000:
+            self._worked.add(self._local.sent)
         return json_body(response), endpoint_of(response)
 
     def read_all(
