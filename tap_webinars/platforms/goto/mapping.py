@@ -7,6 +7,7 @@ string as is and refuses a float (its digits are already lost), so no key is eve
 from __future__ import annotations
 
 import typing as t
+from datetime import timedelta
 
 from tap_webinars import normalize as n
 from tap_webinars.errors import PayloadError
@@ -109,7 +110,13 @@ class Mapper:
         held = [(session_key(endpoint, s), s) for s in sessions]
         starts = [n.timestamp(s.get("startTime")) for _, s in held]
         ends = [n.timestamp(s.get("endTime")) for _, s in held]
-        slots = [{"session_id": None, "scheduled_at": start} for start, _ in times]
+        # A time a completed session was held in is that session; the others (ahead, or
+        # never held) are listed by the webinar key and their place in `times`.
+        slots = [
+            {"session_id": f"{columns.get('event_id')}:{index}", "scheduled_at": start}
+            for index, (start, end) in enumerate(times)
+            if not any(_within(held_start, start, end) for held_start in starts)
+        ]
         slots += [
             {"session_id": k, "scheduled_at": start}
             for (k, _), start in zip(held, starts, strict=True)
@@ -355,6 +362,16 @@ def session_key(endpoint: str, session: t.Mapping[str, t.Any]) -> str:
 
 
 SESSION_KEY: n.FieldMap = {"sessionKey": ("session_key", key)}
+
+
+def _within(moment: str | None, start: str | None, end: str | None) -> bool:
+    """Whether a session that started at *moment* was held in the time *start*..*end*."""
+    if not (moment and start):
+        return False
+    held = n.parse_timestamp(moment)
+    slack = timedelta(hours=2)  # sessions start early or late
+    until = n.parse_timestamp(end) if end else n.parse_timestamp(start)
+    return n.parse_timestamp(start) - slack <= held <= until + slack
 
 
 def _ts(endpoint: str, value: t.Any, name: str) -> str | None:
