@@ -86,7 +86,7 @@ def test_meltano_yml_declares_the_tap_as_it_is() -> None:
             assert setting["kind"] == "string", name
         if "default" in prop:
             assert setting.get("value") == prop["default"], name
-    assert sum(1 for s in declared.values() if s.get("sensitive")) == 6
+    assert sum(1 for s in declared.values() if s.get("sensitive")) == 8
 
 
 def test_meltano_yml_has_two_inherited_accounts_and_pinned_loaders() -> None:
