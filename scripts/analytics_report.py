@@ -21,6 +21,7 @@ PLATFORM_NAMES = {
     "webinarfuel": "WebinarFuel",
     "webcasts": "Webcasts.com",
     "cvent": "Cvent",
+    "goto": "GoTo Webinar",
 }
 STAGES = (  # (data-stage, label, the model's column, colour)
     ("registered", "Registered", "registrants", "#4C78A8"),
