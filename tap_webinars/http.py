@@ -159,7 +159,7 @@ class HttpPolicy:
     credential_fields: tuple[str, ...] = ()
     rate_limit: RateLimit | None = None
     is_rate_limited: t.Callable[[requests.Response], bool] = lambda _response: False
-    # An error answer that means the session or token expired (GoTo: a 403), not a refusal:
+    # An error answer that means the session or token expired (some platforms answer a 403), not a refusal:
     # it is renewed through `reauthenticate` and the request repeated, as `Reauthenticate`.
     is_expired_session: t.Callable[[requests.Response], bool] = lambda _response: False
     reauthenticate: t.Callable[[], None] | None = None
