@@ -159,8 +159,8 @@ class HttpPolicy:
     credential_fields: tuple[str, ...] = ()
     rate_limit: RateLimit | None = None
     is_rate_limited: t.Callable[[requests.Response], bool] = lambda _response: False
-    # An error answer that means the session or token expired (some platforms answer a 403), not a refusal:
-    # it is renewed through `reauthenticate` and the request repeated, as `Reauthenticate`.
+    # An error answer that means the session or token expired (some platforms send a 403),
+    # not a refusal: renewed through `reauthenticate`, the request repeated (`Reauthenticate`).
     is_expired_session: t.Callable[[requests.Response], bool] = lambda _response: False
     reauthenticate: t.Callable[[], None] | None = None
     max_tries: int = 6
