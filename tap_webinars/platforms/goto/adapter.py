@@ -175,6 +175,7 @@ class GoToAdapter(PlatformAdapter):
         self.answers_wanted = get("goto_attendee_answers") is not False
         self.window_days = int(get("goto_window_days") or 365)
         self._keys: tuple[str | None, str | None] | None = None
+        self._windows: list[tuple[str, str]] | None = None
         self._keys_lock = threading.Lock()
 
     def http_policy(self) -> HttpPolicy:  # noqa: D102
@@ -217,7 +218,12 @@ class GoToAdapter(PlatformAdapter):
         return f"/organizers/{organizer}/webinars"
 
     def windows(self) -> list[tuple[str, str]]:
-        """The fromTime/toTime windows from start_date to end_date (or a year ahead)."""
+        """The fromTime/toTime windows from start_date to end_date (or a year ahead).
+
+        Computed once per run, so every listing of the run asks for the same windows.
+        """
+        if self._windows is not None:
+            return self._windows
         start = self.settings.start_date
         end = self.settings.end_date or n.utc_now() + AHEAD
         step = timedelta(days=self.window_days)
@@ -226,6 +232,7 @@ class GoToAdapter(PlatformAdapter):
             stop = min(start + step, end)
             spans.append((_iso(start), _iso(stop)))
             start = stop
+        self._windows = spans
         return spans
 
     # ------------------------------------------------------------------ the adapter
@@ -297,8 +304,14 @@ class GoToAdapter(PlatformAdapter):
 
     def list_events(self, bookmarks: t.Mapping[str, datetime]) -> list[EventRef]:  # noqa: D102
         del bookmarks  # the engine compares markers with them
-        webinars = self.permissions.core(WEBINARS_ROLE, self._list_webinars)
-        sessions = self.permissions.core(SESSIONS_ROLE, lambda: self._list_sessions(webinars))
+        organizer, _ = self.keys()
+        if n.text(self.settings.get("goto_account_key")) or not organizer:
+            webinars = self._list_webinars()  # the organizers are known from the webinars
+            sessions = self._list_sessions(webinars)
+        else:  # one organizer: its webinars and sessions, every window, asked for at once
+            pages = self._parallel(self._webinar_reads() | self._session_listing_reads([organizer]))
+            webinars = self._webinars_from(pages)
+            sessions = self._sessions_from(pages, {self._webinar_key(w) for w in webinars})
         now = n.utc_now()
         refs = []
         for webinar in webinars:
@@ -338,32 +351,64 @@ class GoToAdapter(PlatformAdapter):
 
     def _list_webinars(self) -> list[dict[str, t.Any]]:
         """Every webinar with a time in a window, each once (a series spans windows)."""
+        return self._webinars_from(self._parallel(self._webinar_reads()))
+
+    def _webinar_reads(self) -> dict[tuple[str, ...], t.Callable[[], list[dict[str, t.Any]]]]:
         path = self._listing_path()
+        return {
+            ("webinars", start, stop): _lister(
+                self, WEBINARS_ROLE, path, {"fromTime": start, "toTime": stop}, "webinars"
+            )
+            for start, stop in self.windows()
+        }
+
+    def _webinars_from(
+        self, pages: t.Mapping[tuple[str, ...], list[dict[str, t.Any]]]
+    ) -> list[dict[str, t.Any]]:
         seen: dict[str, dict[str, t.Any]] = {}
         for start, stop in self.windows():
-            for webinar in self.api.read_all(path, {"fromTime": start, "toTime": stop}, "webinars"):
+            for webinar in pages[("webinars", start, stop)]:
                 seen.setdefault(self._webinar_key(webinar), webinar)
         return list(seen.values())
 
     def _list_sessions(self, webinars: list[dict[str, t.Any]]) -> dict[str, list[dict[str, t.Any]]]:
         """Completed sessions per webinar key, from each organizer's windowed listing."""
         organizers = sorted({self._organizer_of(w) for w in webinars} or {self.keys()[0] or ""})
-        wanted = {self._webinar_key(w) for w in webinars}
+        pages = self._parallel(self._session_listing_reads(organizers))
+        return self._sessions_from(pages, {self._webinar_key(w) for w in webinars})
+
+    def _session_listing_reads(
+        self, organizers: t.Iterable[str]
+    ) -> dict[tuple[str, ...], t.Callable[[], list[dict[str, t.Any]]]]:
+        return {
+            ("sessions", organizer, start, stop): _lister(
+                self,
+                SESSIONS_ROLE,
+                f"/organizers/{organizer}/sessions",
+                {"fromTime": start, "toTime": stop},
+                "sessionInfoResources",
+            )
+            for organizer in organizers
+            if organizer
+            for start, stop in self.windows()
+        }
+
+    def _sessions_from(
+        self, pages: t.Mapping[tuple[str, ...], list[dict[str, t.Any]]], wanted: set[str]
+    ) -> dict[str, list[dict[str, t.Any]]]:
+        """The listed sessions of the *wanted* webinars, by webinar key, each once."""
         found: dict[str, dict[str, dict[str, t.Any]]] = defaultdict(dict)
-        for organizer in organizers:
-            if not organizer:
+        for read, sessions in pages.items():
+            if read[0] != "sessions":
                 continue
-            path = f"/organizers/{organizer}/sessions"
-            endpoint = self.api.url(path)
-            for start, stop in self.windows():
-                params = {"fromTime": start, "toTime": stop}
-                for session in self.api.read_all(path, params, "sessionInfoResources"):
-                    columns, _ = map_fields(
-                        endpoint, {"webinarKey": session.get("webinarKey")}, _WEBINAR_KEY
-                    )
-                    owner = str(columns.get("key"))
-                    if owner in wanted:
-                        found[owner][session_key(endpoint, session)] = session
+            endpoint = self.api.url(f"/organizers/{read[1]}/sessions")
+            for session in sessions:
+                columns, _ = map_fields(
+                    endpoint, {"webinarKey": session.get("webinarKey")}, _WEBINAR_KEY
+                )
+                owner = str(columns.get("key"))
+                if owner in wanted:
+                    found[owner][session_key(endpoint, session)] = session
         return {w: list(s.values()) for w, s in found.items()}
 
     def _registrants(self, organizer: str, webinar_key: str) -> list[dict[str, t.Any]]:
@@ -380,14 +425,21 @@ class GoToAdapter(PlatformAdapter):
         counts: dict[str, int | None] = {"registrant_count": None, "attendee_count": None}
         if not wanted:
             return EventBundle(event=self.mapper.event(webinar, held, counts))
-        registrants = self.permissions.core(
-            REGISTRANTS_ROLE, lambda: self._registrants(organizer, ref.event_id)
-        )
-        attendees: dict[str, list[dict[str, t.Any]]] = {}
-        if wanted & {"registrant_sessions", "viewers", "registrants", "survey_responses"}:
-            attendees = self._attendees(base, held)
         recent = [s for s in held if self._in_window(s, window)]
-        questions = self._questions(base, recent) if "questions" in wanted else {}
+        # Registrants, attendees and Q&A depend on nothing else: all asked for at once.
+        calls: dict[tuple[str, str], t.Callable[[], list[dict[str, t.Any]]]] = {
+            ("registrants", ""): lambda: self.permissions.core(
+                REGISTRANTS_ROLE, lambda: self._registrants(organizer, ref.event_id)
+            )
+        }
+        if wanted & {"registrant_sessions", "viewers", "registrants", "survey_responses"}:
+            calls |= self._session_reads(base, held, "attendees", ATTENDEES_ROLE)
+        if "questions" in wanted:
+            calls |= self._session_reads(base, recent, "questions", QUESTIONS_ROLE)
+        read = self._parallel(calls)
+        registrants = read.pop(("registrants", ""))
+        attendees = {k: v for (part, k), v in read.items() if part == "attendees"}
+        questions = {k: v for (part, k), v in read.items() if part == "questions"}
         answers = {}
         if "survey_responses" in wanted and self.answers_wanted:
             answers = self._answers(base, recent, attendees)
@@ -418,29 +470,12 @@ class GoToAdapter(PlatformAdapter):
             for future in futures.values():
                 future.cancel()
 
-    def _attendees(
-        self, base: str, held: list[dict[str, t.Any]]
-    ) -> dict[str, list[dict[str, t.Any]]]:
-        def read(skey: str) -> t.Callable[[], list[dict[str, t.Any]]]:
-            return lambda: self.permissions.core(
-                ATTENDEES_ROLE,
-                lambda: self.api.read_list(f"{base}/sessions/{skey}/attendees", "attendees"),
-            )
-
-        keys = [session_key(self.api.url(base), s) for s in held]
-        return self._parallel({k: read(k) for k in keys})
-
-    def _questions(
-        self, base: str, recent: list[dict[str, t.Any]]
-    ) -> dict[str, list[dict[str, t.Any]]]:
-        def read(skey: str) -> t.Callable[[], list[dict[str, t.Any]]]:
-            return lambda: self.permissions.core(
-                QUESTIONS_ROLE,
-                lambda: self.api.read_list(f"{base}/sessions/{skey}/questions", "questions"),
-            )
-
-        keys = [session_key(self.api.url(base), s) for s in recent]
-        return self._parallel({k: read(k) for k in keys})
+    def _session_reads(
+        self, base: str, sessions: list[dict[str, t.Any]], part: str, role: Core
+    ) -> dict[tuple[str, str], t.Callable[[], list[dict[str, t.Any]]]]:
+        """One read of *part* (attendees, questions) per session, keyed (part, session)."""
+        keys = [session_key(self.api.url(base), s) for s in sessions]
+        return {(part, k): _reader(self, role, f"{base}/sessions/{k}/{part}", part) for k in keys}
 
     def _answers(
         self,
@@ -542,6 +577,12 @@ def _reader(
     adapter: GoToAdapter, role: Core, path: str, name: str
 ) -> t.Callable[[], list[dict[str, t.Any]]]:
     return lambda: adapter.permissions.core(role, lambda: adapter.api.read_list(path, name))
+
+
+def _lister(
+    adapter: GoToAdapter, role: Core, path: str, params: dict[str, t.Any], name: str
+) -> t.Callable[[], list[dict[str, t.Any]]]:
+    return lambda: adapter.permissions.core(role, lambda: adapter.api.read_all(path, params, name))
 
 
 def _iso(moment: datetime) -> str:
