@@ -26,6 +26,7 @@ Options (`sandbox.configure(goto={...})`):
     rate_limit        requests a second (default 10)
     max_window_days   the largest fromTime..toTime span accepted (default: none)
     registrant_paging False: the registrants read ignores page/limit (a bare array)
+    page_cap          pages hold at most this many items, whatever size/limit asks
 Admin: expire_tokens, add_registrant, complete_session, add_answer.
 """
 
@@ -357,6 +358,7 @@ class GoToSimulator(PlatformSimulator):
         size = int(request.arg("size") or DEFAULT_SIZE)
         if size > MAX_SIZE or size < 1 or page < 0:
             return Response.json({"int_err_code": "InvalidRequest", "msg": "bad size"}, 400)
+        size = min(size, int(self.options.get("page_cap") or size))
         chunk = rows[page * size : (page + 1) * size]
         body: dict[str, t.Any] = {
             "page": {
@@ -420,6 +422,7 @@ class GoToSimulator(PlatformSimulator):
         number, size = int(page), int(limit)
         if size > MAX_SIZE or size < 1:
             return Response.json({"int_err_code": "InvalidRequest", "msg": "bad limit"}, 400)
+        size = min(size, int(self.options.get("page_cap") or size))
         chunk = rows[number * size : (number + 1) * size]
         return Response.json(
             {

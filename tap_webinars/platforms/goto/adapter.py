@@ -48,9 +48,9 @@ from datetime import datetime, timedelta
 from singer_sdk import typing as th
 
 from tap_webinars import normalize as n
-from tap_webinars.errors import PayloadError, SettingsError
+from tap_webinars.errors import PayloadError, SettingsError, StreamUnavailableError
 from tap_webinars.http import HttpPolicy, RateLimit
-from tap_webinars.permissions import Core
+from tap_webinars.permissions import Core, Enrichment
 from tap_webinars.platforms.base import (
     EventBundle,
     EventRef,
@@ -72,7 +72,14 @@ WEBINARS_ROLE = Core(("events", *_ALL), "GoTo Webinar read access to the organiz
 SESSIONS_ROLE = Core(_ALL, "GoTo Webinar read access to completed sessions (reports)")
 REGISTRANTS_ROLE = Core(_ALL, "GoTo Webinar read access to registrants")
 ATTENDEES_ROLE = Core(
-    ("registrant_sessions", "viewers"), "GoTo Webinar read access to session attendees"
+    ("registrant_sessions", "viewers", "survey_responses"),
+    "GoTo Webinar read access to session attendees",
+)
+# Read for registrants alone, attendees only say who attended.
+ATTENDED = Enrichment(
+    "session attendees",
+    ATTENDEES_ROLE.permission,
+    columns=("registrants.attended", "events.attendee_count"),
 )
 QUESTIONS_ROLE = Core(("questions",), "GoTo Webinar read access to session Q&A")
 ANSWERS_ROLE = Core(
@@ -176,6 +183,7 @@ class GoToAdapter(PlatformAdapter):
         self.window_days = int(get("goto_window_days") or 365)
         self._keys: tuple[str | None, str | None] | None = None
         self._windows: list[tuple[str, str]] | None = None
+        self._sessions_refused: StreamUnavailableError | None = None
         self._keys_lock = threading.Lock()
 
     def http_policy(self) -> HttpPolicy:  # noqa: D102
@@ -381,17 +389,31 @@ class GoToAdapter(PlatformAdapter):
         self, organizers: t.Iterable[str]
     ) -> dict[tuple[str, ...], t.Callable[[], list[dict[str, t.Any]]]]:
         return {
-            ("sessions", organizer, start, stop): _lister(
-                self,
-                SESSIONS_ROLE,
-                f"/organizers/{organizer}/sessions",
-                {"fromTime": start, "toTime": stop},
-                "sessionInfoResources",
+            ("sessions", organizer, start, stop): self._session_lister(
+                f"/organizers/{organizer}/sessions", {"fromTime": start, "toTime": stop}
             )
             for organizer in organizers
             if organizer
             for start, stop in self.windows()
         }
+
+    def _session_lister(
+        self, path: str, params: dict[str, t.Any]
+    ) -> t.Callable[[], list[dict[str, t.Any]]]:
+        """A window of the sessions listing, whose refusal is remembered and reads as empty.
+
+        The events then complete, and each event's read skips the streams it cannot fill.
+        """
+        read = _lister(self, SESSIONS_ROLE, path, params, "sessionInfoResources")
+
+        def listed() -> list[dict[str, t.Any]]:
+            try:
+                return read()
+            except StreamUnavailableError as refused:
+                self._sessions_refused = refused
+                return []
+
+        return listed
 
     def _sessions_from(
         self, pages: t.Mapping[tuple[str, ...], list[dict[str, t.Any]]], wanted: set[str]
@@ -427,19 +449,31 @@ class GoToAdapter(PlatformAdapter):
             return EventBundle(event=self.mapper.event(webinar, held, counts))
         recent = [s for s in held if self._in_window(s, window)]
         # Registrants, attendees and Q&A depend on nothing else: all asked for at once.
-        calls: dict[tuple[str, str], t.Callable[[], list[dict[str, t.Any]]]] = {
+        calls: dict[tuple[str, str], t.Callable[[], list[dict[str, t.Any]] | None]] = {
             ("registrants", ""): lambda: self.permissions.core(
                 REGISTRANTS_ROLE, lambda: self._registrants(organizer, ref.event_id)
             )
         }
-        if wanted & {"registrant_sessions", "viewers", "registrants", "survey_responses"}:
+        if self._sessions_refused is not None and wanted & set(SESSIONS_ROLE.streams):
+            raise self._sessions_refused  # the engine skips them, and asks again without
+        attended_only = not wanted & set(ATTENDEES_ROLE.streams)
+        if not attended_only:
             calls |= self._session_reads(base, held, "attendees", ATTENDEES_ROLE)
+        elif "registrants" in wanted:
+            calls |= {
+                key: _optional(self, ATTENDED, read)
+                for key, read in self._session_reads(base, held, "attendees", None).items()
+            }
         if "questions" in wanted:
             calls |= self._session_reads(base, recent, "questions", QUESTIONS_ROLE)
         read = self._parallel(calls)
-        registrants = read.pop(("registrants", ""))
-        attendees = {k: v for (part, k), v in read.items() if part == "attendees"}
-        questions = {k: v for (part, k), v in read.items() if part == "questions"}
+        registrants = read.pop(("registrants", "")) or []
+        seen = {k: v for (part, k), v in read.items() if part == "attendees"}
+        # Refused (read for `attended` only): who attended is unknown.
+        attendees = {k: v for k, v in seen.items() if v is not None}
+        if len(attendees) < len(seen):
+            attendees = {}
+        questions = {k: v or [] for (part, k), v in read.items() if part == "questions"}
         answers = {}
         if "survey_responses" in wanted and self.answers_wanted:
             answers = self._answers(base, recent, attendees)
@@ -471,7 +505,7 @@ class GoToAdapter(PlatformAdapter):
                 future.cancel()
 
     def _session_reads(
-        self, base: str, sessions: list[dict[str, t.Any]], part: str, role: Core
+        self, base: str, sessions: list[dict[str, t.Any]], part: str, role: Core | None
     ) -> dict[tuple[str, str], t.Callable[[], list[dict[str, t.Any]]]]:
         """One read of *part* (attendees, questions) per session, keyed (part, session)."""
         keys = [session_key(self.api.url(base), s) for s in sessions]
@@ -574,9 +608,17 @@ _REG_KEY = {"registrantKey": ("key", key)}
 
 
 def _reader(
-    adapter: GoToAdapter, role: Core, path: str, name: str
+    adapter: GoToAdapter, role: Core | None, path: str, name: str
 ) -> t.Callable[[], list[dict[str, t.Any]]]:
+    if role is None:
+        return lambda: adapter.api.read_list(path, name)
     return lambda: adapter.permissions.core(role, lambda: adapter.api.read_list(path, name))
+
+
+def _optional(
+    adapter: GoToAdapter, role: Enrichment, read: t.Callable[[], list[dict[str, t.Any]]]
+) -> t.Callable[[], list[dict[str, t.Any]] | None]:
+    return lambda: adapter.permissions.optional(role, read)
 
 
 def _lister(
