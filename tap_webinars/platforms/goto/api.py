@@ -57,8 +57,8 @@ class GoToApi:
             )
         self._local.renewed = self.token.renew(stale)
 
-    def get(self, path: str, params: t.Mapping[str, t.Any] | None = None) -> t.Any:
-        """GET *path*: its decoded JSON (an object or an array)."""
+    def get(self, path: str, params: t.Mapping[str, t.Any] | None = None) -> tuple[t.Any, str]:
+        """GET *path*: its decoded JSON (an object or an array) and its endpoint."""
         response = self.http.request(
             "GET", self.url(path), params=dict(params or {}), headers=self.headers
         )
