@@ -289,9 +289,10 @@ def _goto_rows(data: dict[str, t.Any]) -> dict[str, int]:
 
 
 def _goto_change(sandbox: SandboxProcess) -> dict[str, set[str]]:
-    """Someone registers for the upcoming webinar (re-read on every run)."""
-    added = sandbox.admin("goto", "add_registrant")
-    return {"registrants": {added["registrant_key"]}}
+    """Someone registers for the webinar held two hours ago, and attended (its session ended
+    within the lookback, so it is read again)."""
+    added = sandbox.admin("goto", "add_attendee")
+    return {"registrants": {added["registrant_key"]}, "viewers": {added["registrant_key"]}}
 
 
 GOTO = PlatformCase("goto", _goto_config, _goto_rows, _goto_change)

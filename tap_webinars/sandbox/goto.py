@@ -27,7 +27,7 @@ Options (`sandbox.configure(goto={...})`):
     max_window_days   the largest fromTime..toTime span accepted (default: none)
     registrant_paging False: the registrants read ignores page/limit (a bare array)
     page_cap          pages hold at most this many items, whatever size/limit asks
-Admin: expire_tokens, add_registrant, complete_session, add_answer.
+Admin: expire_tokens, add_registrant, add_attendee, complete_session, add_answer.
 """
 
 from __future__ import annotations
@@ -496,6 +496,30 @@ class GoToSimulator(PlatformSimulator):
                 "webinar_key": webinar["webinarKey"],
                 "registrant_key": str(person["registrantKey"]),
             }
+        if action == "add_attendee":  # registers and attends the latest completed session
+            session = max(self.sessions, key=lambda s: s["endTime"])
+            webinar = next(w for w in self.webinars if w["webinarKey"] == session["webinarKey"])
+            wkey, skey = int(webinar["webinarKey"]), int(session["sessionKey"])
+            person = self._registrant(webinar, len(self.registrants[wkey]))
+            person["status"] = "APPROVED"
+            self.registrants[wkey].append(person)
+            join = {"joinTime": session["startTime"], "leaveTime": session["endTime"]}
+            seconds = int((_parse(join["leaveTime"]) - _parse(join["joinTime"])).total_seconds())
+            self.attendees[skey].append(
+                {
+                    "registrantKey": person["registrantKey"],
+                    "firstName": person["firstName"],
+                    "lastName": person["lastName"],
+                    "email": person["email"],
+                    "attendanceTimeInSeconds": seconds,
+                    "sessionKey": skey,
+                    "attendance": [join],
+                }
+            )
+            self.polls[skey][person["registrantKey"]] = []
+            self.surveys[skey][person["registrantKey"]] = []
+            added = str(person["registrantKey"])
+            return {"webinar_key": webinar["webinarKey"], "registrant_key": added}
         if action == "complete_session":
             webinar = self._upcoming()
             end = self.now() - timedelta(minutes=5)
