@@ -8,6 +8,8 @@ import typing as t
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.harness import BIN, SandboxProcess, run_tap
 from tests.test_goto import STREAMS, assert_matches, goto_config, one_error_line
 
@@ -110,3 +112,24 @@ def test_a_withheld_session_listing_keeps_the_events(small: SandboxProcess) -> N
     assert {r["event_id"] for r in run.records("events")} == mine
     assert all(not run.records(s) for s in STREAMS[1:])
     assert "completed sessions" in run.stderr
+
+
+BAD_PAYLOADS = [
+    ("/attendees$", '[{"email": "x@example.com", "attendance": []}]', "registrantKey"),
+    ("/registrants$", '{"items": []}', "registrants"),
+    ("/webinars$", '{"_embedded": {"webinars": []}}', "webinars"),
+    ("/questions$", '{"question": "not a list"}', "questions"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "named"), BAD_PAYLOADS, ids=[p for p, _, _ in BAD_PAYLOADS]
+)
+def test_a_bad_payload_stops_the_run_naming_the_endpoint(
+    small: SandboxProcess, path: str, body: str, named: str
+) -> None:
+    small.scenarios({"platform": "goto", "path": path, "kind": "body", "text": body})
+    run = run_tap(goto_config(small), timeout=120)
+    line = one_error_line(run)
+    assert "unexpected payload from" in line and named in line, line
+    assert "/goto/" in line

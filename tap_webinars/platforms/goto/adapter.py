@@ -524,6 +524,8 @@ class GoToAdapter(PlatformAdapter):
             endpoint = self.api.url(f"{base}/sessions/{skey}/attendees")
             for attendee in attendees.get(skey, []):
                 rkey = registrant_key(endpoint, attendee)
+                if rkey is None:
+                    raise PayloadError(endpoint, "an attendee without a registrantKey")
                 for kind in ("polls", "surveys"):
                     path = f"{base}/sessions/{skey}/attendees/{rkey}/{kind}"
                     calls[(skey, str(rkey), kind)] = _reader(self, ANSWERS_ROLE, path, kind)
@@ -539,13 +541,16 @@ class GoToAdapter(PlatformAdapter):
         for skey, attendees in reads.attendees.items():
             for attendee in attendees:
                 rkey = registrant_key(attendee_endpoint, attendee)
-                if rkey is not None:
-                    joined[rkey].append((sessions[skey], attendee))
+                if rkey is None:
+                    raise PayloadError(attendee_endpoint, "an attendee without a registrantKey")
+                joined[rkey].append((sessions[skey], attendee))
         known = bool(reads.attendees) or not reads.held  # `attended` is known
         time_zones: dict[str, str | None] = {}
         for registrant in reads.registrants:
             came = registrant_key(endpoint, registrant) in joined if known else None
             record = self.mapper.registrant(event_id, registrant, came, endpoint)
+            if record["registrant_id"] is None:
+                raise PayloadError(endpoint, "a registrant without a registrantKey")
             people[record["registrant_id"]] = record
             time_zones[record["registrant_id"]] = n.text(registrant.get("timeZone"))
         for rkey, visits in joined.items():
