@@ -133,3 +133,18 @@ def test_a_bad_payload_stops_the_run_naming_the_endpoint(
     line = one_error_line(run)
     assert "unexpected payload from" in line and named in line, line
     assert "/goto/" in line
+
+
+def test_the_connection_check_reads_one_listing_page(small: SandboxProcess) -> None:
+    from tap_webinars.errors import AuthenticationError
+    from tap_webinars.platforms import adapter_class, load_settings
+
+    settings = load_settings(goto_config(small))
+    small.clear_requests()
+    adapter_class("goto")(settings).check()
+    paths = [r["path"] for r in small.requests("goto")]
+    assert paths[0] == "/oauth/token" and len(paths) == 2
+    assert paths[1].endswith("/webinars") and small.requests("goto")[1]["status"] == 200
+    refused = load_settings(goto_config(small, goto_refresh_token="revoked"))
+    with pytest.raises(AuthenticationError, match="goto_refresh_token"):
+        adapter_class("goto")(refused).check()
