@@ -148,3 +148,17 @@ def test_the_connection_check_reads_one_listing_page(small: SandboxProcess) -> N
     refused = load_settings(goto_config(small, goto_refresh_token="revoked"))
     with pytest.raises(AuthenticationError, match="goto_refresh_token"):
         adapter_class("goto")(refused).check()
+
+
+def test_a_short_lived_token_is_renewed_before_it_ends(small: SandboxProcess) -> None:
+    data = small.dataset("goto")
+    small.configure(latency_ms=100, goto={"token_lifetime": 4})
+    run = run_tap(goto_config(small, max_concurrency=1), timeout=120)
+    log = small.requests("goto")
+    renewals = [r["at"] for r in log if r["path"] == "/oauth/token"][1:]
+    refused = [r["at"] for r in log if r["status"] == 403]
+    # renewed before it ends, not only once refused (a request paced past a token's end
+    # can still meet the 403, and is renewed and repeated)
+    assert renewals
+    assert not refused or renewals[0] < refused[0]
+    assert_matches(run, data)

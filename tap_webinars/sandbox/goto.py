@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import time as clock
 import typing as t
 from datetime import datetime, timedelta, timezone
 
@@ -269,7 +270,7 @@ class GoToSimulator(PlatformSimulator):
             auth = request.header("Authorization") or ""
             token = auth.removeprefix("Bearer ").strip()
             expiry = self.tokens.get(token)
-            if expiry is None or expiry <= self.now().timestamp():
+            if expiry is None or expiry <= clock.time():
                 return Response.json(INVALID_TOKEN, status=403)
             used = self.token_uses[token] = self.token_uses.get(token, 0) + 1
             if self.options.get("token_requests") and used > int(self.options["token_requests"]):
@@ -294,8 +295,8 @@ class GoToSimulator(PlatformSimulator):
             )
         serial = next(self._token_serial)
         access = f"goto-access-{serial}"
-        lifetime = int(self.options.get("token_lifetime", 3600))
-        self.tokens[access] = self.now().timestamp() + lifetime
+        lifetime = float(self.options.get("token_lifetime", 3600))
+        self.tokens[access] = clock.time() + lifetime
         body: dict[str, t.Any] = {
             "access_token": access,
             "token_type": "Bearer",
