@@ -11,7 +11,8 @@ Served under `/goto`, with the token host too (`goto_auth_url` = `<sandbox>/goto
     GET  .../webinars/{w}/sessions/{s}/questions                 bare array (Q&A)
     GET  .../sessions/{s}/attendees/{r}/polls | /surveys         bare arrays, per attendee
 Paged envelopes leave `_embedded` out when empty. Every key is a 19-digit number beyond a
-float's precision (webinar and session keys as strings where the spec says string). An
+float's precision, a JSON number or a string where the spec says so (a webinar's key is a
+number in the webinar listing and a string in the session listing). An
 expired or unknown access token is a 403 `InvalidToken`; past 10 requests a second, 429.
 
 Options (`sandbox.configure(goto={...})`):
@@ -383,7 +384,7 @@ class GoToSimulator(PlatformSimulator):
         start, end = window
         field = "organizerKey" if scope == "organizers" else "accountKey"
         rows = [
-            w
+            {**w, "webinarKey": int(w["webinarKey"])}  # int64 here, a string in sessions
             for w in self.webinars
             if str(w[field]) == key
             and any(start <= _parse(time["startTime"]) < end for time in w["times"])
