@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import BIN, SandboxProcess, run_tap
+from tests.harness import BIN, SandboxProcess, TapRun, run_tap
 from tests.test_goto import STREAMS, assert_matches, goto_config, one_error_line
 
 __all__ = ["small"]  # the fixture, shared with test_goto
@@ -162,3 +162,29 @@ def test_a_short_lived_token_is_renewed_before_it_ends(small: SandboxProcess) ->
     assert renewals
     assert not refused or renewals[0] < refused[0]
     assert_matches(run, data)
+
+
+def test_tokens_expired_by_the_platform_mid_run_are_renewed(
+    small: SandboxProcess, tmp_path: Path
+) -> None:
+    data = small.dataset("goto")
+    small.configure(latency_ms=20)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(goto_config(small, max_concurrency=2)))
+    process = subprocess.Popen(
+        [str(BIN / "tap-webinars"), "--config", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    messages = []
+    for line in process.stdout:
+        messages.append(json.loads(line))
+        if sum(m["type"] == "RECORD" for m in messages) == 10:
+            small.admin("goto", "expire_tokens")  # every token dies while the run goes on
+    assert process.wait(timeout=120) == 0
+    process.stdout.close()
+    assert [r for r in small.requests("goto") if r["status"] == 403]
+    assert len([r for r in small.requests("goto") if r["path"] == "/oauth/token"]) >= 2
+    assert_matches(TapRun(0, "", "", messages), data)
