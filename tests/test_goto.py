@@ -202,6 +202,8 @@ def test_full_sync_equals_the_sandbox_data_record_by_record(small: SandboxProces
     data = small.dataset("goto")
     run = run_tap(goto_config(small))
     assert_matches(run, data)
+    # account_id: the account key the token answer carried (none set in config)
+    assert {r["account_id"] for s in STREAMS for r in run.records(s)} == {data["account_key"]}
     statuses = {r["status"] for r in run.records("registrants")}
     assert statuses == {"approved", "waiting", "denied"}
     joins = Counter(
@@ -311,6 +313,11 @@ def test_keys_come_from_config_when_the_token_answer_lacks_them(small: SandboxPr
     assert "Traceback" not in missing.stderr
     run = run_tap(goto_config(small, goto_organizer_key=data["organizer_key"]))
     assert_matches(run, data)
+    assert {r["account_id"] for r in run.records("events")} == {data["organizer_key"]}
+    labelled = run_tap(
+        goto_config(small, goto_organizer_key=data["organizer_key"], account_id="acme-goto")
+    )
+    assert {r["account_id"] for r in labelled.records("registrants")} == {"acme-goto"}
 
 
 # ---------------------------------------------------------------- incremental

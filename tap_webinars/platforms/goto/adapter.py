@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_webinars import normalize as n
 from tap_webinars.errors import PayloadError, SettingsError, StreamUnavailableError
@@ -183,6 +184,7 @@ class GoToAdapter(PlatformAdapter):
         self.window_days = int(get("goto_window_days") or 365)
         self._keys: tuple[str | None, str | None] | None = None
         self._windows: list[tuple[str, str]] | None = None
+        self._label: str | None = None  # account_id, when the config sets none
         self._sessions_refused: StreamUnavailableError | None = None
         self._keys_lock = threading.Lock()
 
@@ -217,7 +219,21 @@ class GoToAdapter(PlatformAdapter):
                         "is required: the token answer carries no organizer_key",
                     )
                 self._keys = (organizer, account)
+                if not self.settings.get("account_id"):  # SPEC: the account key, else organizer
+                    self._label = account or organizer
             return self._keys
+
+    @override
+    def record(self, event_id: str, **columns: t.Any) -> dict[str, t.Any]:
+        """The key columns every stream shares.
+
+        `account_id` is by default the account key, else the organizer key, from config or
+        else from the token answer.
+        """
+        out = super().record(event_id, **columns)
+        if self._label is not None:
+            out["account_id"] = self._label
+        return out
 
     def _listing_path(self) -> str:
         organizer, account = self.keys()
