@@ -22,6 +22,7 @@ PLATFORM_NAMES = {
     "webcasts": "Webcasts.com",
     "cvent": "Cvent",
     "zoom": "Zoom Webinars",
+    "goto": "GoTo Webinar",
 }
 STAGES = (  # (data-stage, label, the model's column, colour)
     ("registered", "Registered", "registrants", "#4C78A8"),

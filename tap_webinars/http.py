@@ -188,6 +188,9 @@ class HttpPolicy:
     credential_fields: tuple[str, ...] = ()
     rate_limit: RateLimit | None = None
     is_rate_limited: t.Callable[[requests.Response], bool] = lambda _response: False
+    # An error answer that means the session or token expired (some platforms send a 403),
+    # not a refusal: renewed through `reauthenticate`, the request repeated (`Reauthenticate`).
+    is_expired_session: t.Callable[[requests.Response], bool] = lambda _response: False
     reauthenticate: t.Callable[[], None] | None = None
     max_tries: int = 6  # logins in a row a request may ask for (`Reauthenticate`)
     max_rate_limit_waits: int = 30
@@ -582,6 +585,8 @@ class HttpClient:
             raise RetryLater(f"HTTP {status} rate limit", retry_after_seconds(response))
         if status >= 500:
             raise _Transient(f"HTTP {status}")
+        if status >= 400 and self.policy.is_expired_session(response):
+            raise Reauthenticate
         if status == 401:
             raise AuthenticationError(
                 self._auth_message(endpoint, f"HTTP {status}"), status=status, endpoint=endpoint

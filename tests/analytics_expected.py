@@ -321,12 +321,60 @@ def zoom(data: dict[str, t.Any]) -> Dataset:
     return Dataset(events, registrations, answers)
 
 
+def goto(data: dict[str, t.Any]) -> Dataset:
+    """The organizer's webinars; their registrants; attendees of completed sessions (live
+    seconds = attendanceTimeInSeconds, summed); per-attendee polls and surveys; Q&A by asker."""
+    organizer = data["organizer_key"]
+    events = [w["webinarKey"] for w in data["webinars"] if str(w["organizerKey"]) == organizer]
+    answers = {event_id: Answers() for event_id in events}
+    seconds: dict[tuple[str, str], int] = defaultdict(int)
+    interactions: dict[tuple[str, str], int] = defaultdict(int)
+    for session in data["sessions"]:
+        webinar, sk = session["webinarKey"], session["sessionKey"]
+        if webinar not in answers:
+            continue
+        for attendee in data["attendees"][sk]:
+            seconds[(webinar, str(attendee["registrantKey"]))] += attendee[
+                "attendanceTimeInSeconds"
+            ]
+        for kind in ("polls", "surveys"):
+            for person, given in data[kind][sk].items():
+                interactions[(webinar, person)] += len(given)
+                if kind == "polls":
+                    answers[webinar].poll += len(given)
+                else:
+                    answers[webinar].survey += len(given)
+                answers[webinar].labels += [a["question"] for a in given]
+        for question in data["questions"][sk]:
+            interactions[(webinar, question["askerKey"])] += 1
+            answers[webinar].questions += 1
+    registrations = []
+    for webinar in events:
+        for person in data["registrants"][webinar]:
+            key = (webinar, str(person["registrantKey"]))
+            came = key in seconds
+            registrations.append(
+                Registration(
+                    "goto",
+                    webinar,
+                    email(person.get("email")),
+                    attended=came,
+                    viewer=came,
+                    live_seconds=seconds.get(key, 0),
+                    total_seconds=seconds[key] if came else None,
+                    interactions=interactions.get(key, 0),
+                )
+            )
+    return Dataset(events, registrations, answers)
+
+
 READERS: dict[str, t.Callable[[dict[str, t.Any]], Dataset]] = {
     "webinarfuel": webinarfuel,
     "webcasts": webcasts,
     "on24": on24,
     "cvent": cvent,
     "zoom": zoom,
+    "goto": goto,
 }
 
 # ---------------------------------------------------------------------------- figures

@@ -28,7 +28,7 @@ from datetime import datetime
 import pytest
 
 from tap_webinars.normalize import stable_id
-from tap_webinars.sandbox import cvent, on24, zoom
+from tap_webinars.sandbox import cvent, goto, on24, zoom
 from tests import zoom_expected
 from tests.harness import SandboxProcess
 
@@ -275,12 +275,64 @@ def _zoom_change(sandbox: SandboxProcess) -> dict[str, set[str]]:
 
 ZOOM = PlatformCase("zoom", _zoom_config, zoom_expected.row_counts, _zoom_change)
 
+# --------------------------------------------------------------------------- GoTo Webinar
+
+
+def _goto_config(api_url: str) -> dict[str, t.Any]:
+    return {
+        "platform": "goto",
+        "goto_client_id": goto.CLIENT_ID,
+        "goto_client_secret": goto.CLIENT_SECRET,
+        "goto_refresh_token": goto.REFRESH_TOKEN,
+        "api_url": api_url,
+        "goto_auth_url": api_url,
+        "start_date": START_DATE,
+        "lookback_hours": 24,
+    }
+
+
+def _goto_rows(data: dict[str, t.Any]) -> dict[str, int]:
+    """GoTo: the organizer's webinars; their registrants; one registrant session per
+    attendance interval of a completed session; a viewer per distinct attendee of a
+    webinar; one answer per answered poll or survey question; the sessions' Q&A."""
+    organizer = data["organizer_key"]
+    webinars = [w for w in data["webinars"] if str(w["organizerKey"]) == organizer]
+    keys = {w["webinarKey"] for w in webinars}
+    sessions = [s for s in data["sessions"] if s["webinarKey"] in keys]
+    attendees = [(s["webinarKey"], a) for s in sessions for a in data["attendees"][s["sessionKey"]]]
+    answers = [
+        answer
+        for s in sessions
+        for kind in ("polls", "surveys")
+        for person in data[kind][s["sessionKey"]].values()
+        for answer in person
+    ]
+    return {
+        "events": len(webinars),
+        "registrants": sum(len(data["registrants"][k]) for k in keys),
+        "registrant_sessions": sum(len(a["attendance"]) for _, a in attendees),
+        "viewers": len({(w, a["registrantKey"]) for w, a in attendees}),
+        "survey_responses": len(answers),
+        "questions": sum(len(data["questions"][s["sessionKey"]]) for s in sessions),
+    }
+
+
+def _goto_change(sandbox: SandboxProcess) -> dict[str, set[str]]:
+    """Someone registers for the webinar held two hours ago, and attended (its session ended
+    within the lookback, so it is read again)."""
+    added = sandbox.admin("goto", "add_attendee")
+    return {"registrants": {added["registrant_key"]}, "viewers": {added["registrant_key"]}}
+
+
+GOTO = PlatformCase("goto", _goto_config, _goto_rows, _goto_change)
+
 CASES: dict[str, PlatformCase] = {
     "webinarfuel": WEBINARFUEL,
     "webcasts": WEBCASTS,
     "on24": ON24,
     "cvent": CVENT,
     "zoom": ZOOM,
+    "goto": GOTO,
 }
 PLATFORMS = tuple(CASES)
 

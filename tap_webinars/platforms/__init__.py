@@ -33,6 +33,7 @@ BUILTIN = (
     "tap_webinars.platforms.webcasts:WebcastsAdapter",
     "tap_webinars.platforms.cvent:CventAdapter",
     "tap_webinars.platforms.zoom:ZoomAdapter",
+    "tap_webinars.platforms.goto:GoToAdapter",
 )
 
 
