@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
 
-import defusedxml
-import defusedxml.ElementTree as SafeET
 import requests
 import urllib3
 
 from tap_webinars import normalize as n
+from tap_webinars import safe_xml
 from tap_webinars.errors import (
     AuthenticationError,
     PayloadError,
@@ -415,14 +414,14 @@ class Answer:
 def parse_answer(source: t.Any, element: str | None, endpoint: str) -> Answer:
     """Parse an answer as it streams in, dropping each record element once it is read.
 
-    DTDs and entities are refused (defusedxml); malformed XML fails naming the endpoint.
+    DTDs and entities are refused (`safe_xml`); malformed XML fails naming the endpoint.
     """
     rows: list[Row] = []
     code = message = None
     stack: list[ET.Element] = []
     record_depth: int | None = None
     try:
-        for kind, node in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True):
+        for kind, node in safe_xml.iterparse(source, events=("start", "end")):
             if kind == "start":
                 if not stack:
                     code = _first(node.attrib, CODE_NAMES)
@@ -444,7 +443,7 @@ def parse_answer(source: t.Any, element: str | None, endpoint: str) -> Answer:
                 message = n.text(node.text)
     except ET.ParseError as error:
         raise PayloadError(endpoint, f"malformed XML ({error})") from None
-    except defusedxml.DefusedXmlException as error:
+    except safe_xml.DTDForbidden as error:
         raise PayloadError(endpoint, f"refused XML ({type(error).__name__})") from None
     return Answer(rows, code, message)
 

@@ -39,15 +39,13 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, quote_plus
 
-import defusedxml
-import defusedxml.ElementTree as SafeET
 import requests
 import urllib3
 from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_webinars import normalize as n
-from tap_webinars import redaction
+from tap_webinars import redaction, safe_xml
 from tap_webinars.client import SessionSource
 from tap_webinars.errors import (
     AuthenticationError,
@@ -615,8 +613,8 @@ def _register_secret(value: str) -> None:
 def _parse_small(url: str, content: bytes) -> ET.Element:
     """Parse a small XML answer safely, or fail naming the endpoint and what was wrong."""
     try:
-        root: ET.Element = SafeET.fromstring(content, forbid_dtd=True)
-    except (ET.ParseError, defusedxml.DefusedXmlException) as error:
+        root: ET.Element = safe_xml.fromstring(content)
+    except (ET.ParseError, safe_xml.DTDForbidden) as error:
         problem = _not_xml(content, error) or f"not the XML expected ({error})"
         raise PayloadError(redaction.redact_url(url), f"{problem}: {_snippet(content)}") from None
     return root
@@ -632,12 +630,12 @@ def _not_xml(content: bytes, error: Exception | None = None) -> str | None:
         return "an HTML page instead of the XML answer (a proxy, login or maintenance page?)"
     if error is None:
         try:
-            SafeET.fromstring(content, forbid_dtd=True)
-        except defusedxml.DefusedXmlException as refused:
+            safe_xml.fromstring(content)
+        except safe_xml.DTDForbidden as refused:
             error = refused
         except ET.ParseError:
             return None
-    if isinstance(error, defusedxml.DefusedXmlException):
+    if isinstance(error, safe_xml.DTDForbidden):
         return f"refused XML: it declares a DTD or entities, never expanded here ({error})"
     return None
 
