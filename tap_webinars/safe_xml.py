@@ -16,21 +16,64 @@ bytes whose prologue was not checked.
 
 from __future__ import annotations
 
+import logging
 import typing as t
 import xml.etree.ElementTree as ET
 from xml.parsers import expat
 
+from tap_webinars.errors import PayloadError
+
 CHUNK_BYTES = 1 << 16
+GARBLED_ATTEMPTS = 3  # requests, in all, of an answer that came back garbled
 
 ParseError = ET.ParseError
+T = t.TypeVar("T")
 
 
 class DTDForbidden(Exception):  # noqa: N818 - defusedxml's name, which errors quote
-    """The document declares a DTD (and with it, possibly, entities): never parsed further."""
+    """The document declares a DTD (and with it, possibly, entities): never parsed further.
 
-    def __init__(self, name: str | None) -> None:
+    `html_page`: it is `<!DOCTYPE html>` with nothing declared in it, the way a proxy's or a
+    login wall's page starts; an entity bomb or external entity needs an internal subset.
+    """
+
+    def __init__(self, name: str | None, internal_subset: bool = True) -> None:
         super().__init__(f"DTDForbidden(name={name!r}): a DTD or entity declaration")
         self.name = name
+        self.html_page = (name or "").lower() == "html" and not internal_subset
+
+
+class GarbledAnswerError(PayloadError):
+    """Not the XML expected, and nothing hostile either: an HTML page, a body cut short.
+
+    Such an answer is requested again (`GARBLED_ATTEMPTS` in all) before it fails; one
+    declaring a DTD or entities is a plain `PayloadError`, never asked for again.
+    """
+
+
+def is_garbled(error: Exception) -> bool:
+    """Whether a parser's *error* means a garbled answer rather than a hostile one."""
+    if isinstance(error, DTDForbidden):
+        return error.html_page
+    return isinstance(error, ParseError)
+
+
+def payload_error(endpoint: str, problem: str, error: Exception) -> PayloadError:
+    """The error for an answer *error* made unreadable: garbled (asked again) or refused."""
+    kind = GarbledAnswerError if is_garbled(error) else PayloadError
+    return kind(endpoint, problem)
+
+
+def asking_again(read: t.Callable[[], T], logger: logging.Logger, platform: str) -> T:
+    """*read*, requested again while its answer comes back garbled (`GARBLED_ATTEMPTS`)."""
+    for attempt in range(1, GARBLED_ATTEMPTS + 1):
+        try:
+            return read()
+        except GarbledAnswerError as error:
+            if attempt == GARBLED_ATTEMPTS:
+                raise
+            logger.warning("%s: %s; requesting it again", platform, error)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class _RootReached(Exception):  # noqa: N818 - a signal, not an error
@@ -48,8 +91,8 @@ class _PrologueGuard:
         self._parser.StartElementHandler = self._root
 
     @staticmethod
-    def _doctype(name: str, *_rest: t.Any) -> None:
-        raise DTDForbidden(name)
+    def _doctype(name: str, _system: str | None, _public: str | None, subset: int) -> None:
+        raise DTDForbidden(name, bool(subset))
 
     @staticmethod
     def _entity(name: str, *_rest: t.Any) -> None:

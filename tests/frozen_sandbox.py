@@ -19,6 +19,8 @@ import sys
 import typing as t
 from datetime import datetime, timezone
 
+import pytest
+
 import tap_webinars.sandbox
 from tests.harness import SandboxProcess
 
@@ -59,6 +61,21 @@ class FrozenSandboxProcess(SandboxProcess):
             raise RuntimeError("sandbox did not start")
         self.url = json.loads(line)["url"]
         self.platforms = json.loads(line)["platforms"]
+
+
+@pytest.fixture(scope="module")
+def frozen_process() -> t.Iterator[SandboxProcess]:
+    """One frozen sandbox for a test module (import this fixture and `frozen` to use them)."""
+    server = FrozenSandboxProcess()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def frozen(frozen_process: SandboxProcess) -> SandboxProcess:
+    """A frozen sandbox with fresh default data and an empty request log."""
+    frozen_process.reset()
+    return frozen_process
 
 
 if __name__ == "__main__":

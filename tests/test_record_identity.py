@@ -10,21 +10,16 @@ code whose records you trust): `tests/record_identity.py`.
 from __future__ import annotations
 
 import json
-import typing as t
 
 import pytest
 
-from tests.frozen_sandbox import FrozenSandboxProcess
+from tests import frozen_sandbox
 from tests.harness import SandboxProcess
 from tests.record_identity import REFERENCE, TARGETS, sync
 
-
-@pytest.fixture(scope="module")
-def frozen() -> t.Iterator[SandboxProcess]:
-    """A sandbox whose clock is stopped: its default dataset is the same on any day."""
-    server = FrozenSandboxProcess()
-    yield server
-    server.stop()
+# The sandbox with its clock stopped (`tests/frozen_sandbox.py`), as fixtures here.
+frozen_process = frozen_sandbox.frozen_process
+frozen = frozen_sandbox.frozen
 
 
 @pytest.mark.parametrize("target", sorted(TARGETS))

@@ -384,10 +384,11 @@ class ReportReader:
                     continue
                 path.pop()
                 self.element(element, path[-1] if path else None)
-        except ET.ParseError as error:
-            raise self._error(f"malformed XML ({error})") from None
-        except safe_xml.DTDForbidden as error:
-            raise self._error(f"refused XML ({error})") from None
+        except (ET.ParseError, safe_xml.DTDForbidden) as error:
+            problem = "refused" if isinstance(error, safe_xml.DTDForbidden) else "malformed"
+            raise safe_xml.payload_error(
+                self.endpoint, f"report of event {self.event_id}: {problem} XML ({error})", error
+            ) from None
         report = self.report
         if report is None:
             raise self._error("no report_data in the report")
