@@ -43,7 +43,7 @@ if __name__ == "__main__":
         summary += [(script.stem, line) for line in verdicts]
         if code:
             failed.append(script.stem)
-    print("\n=== targets (issue 10) ===")
+    print("\n=== targets (issues 10 and 20) ===")
     for stem, line in summary:
         _prefix, what, measured, target, outcome = (part.strip() for part in line.split("|"))
         print(f"{outcome:>6}  {stem}: {what}: {measured} (target {target})")

@@ -1,6 +1,11 @@
 """Record throughput: the tap's CPU against the floor of parsing and serialising, same run.
 
     .venv/bin/python bench/throughput.py [--viewers 20000] [--datasets webcasts,on24]
+        [--measures marginal,whole] [--webcasts-sizes 5000,40000] [--on24-sizes 2000,16000]
+
+First the marginal ratio of issue 20 (`_marginal.py`: the CPU each extra record costs the tap
+against a fixed floor of the stdlib's C parsers and `json.dumps`, two sizes, least of 3 tap
+runs and of 5 floors), then, as context, the whole-process figures below.
 
 For each dataset, over the sandbox with no latency:
   tap    the tap as a separate process writing to a file; its CPU (user + sys, from the
@@ -50,6 +55,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import _marginal
 from _on24 import all_events_config
 from _verdict import verdict
 from _webcasts import large_event_config
@@ -57,6 +63,7 @@ from _webcasts import large_event_config
 from tap_webinars.sandbox import on24
 from tap_webinars.sandbox.webcasts import PASSWORD, USERNAME
 from tests.harness import BIN, SandboxProcess
+from tests.test_webcasts import config as webcasts_config
 
 WEBCASTS_REPORT_PATH = "/api/reporting/audience_reports"
 
@@ -324,17 +331,76 @@ def bench_on24(repeat: int) -> None:
     report("ON24", tap, rounds, size)
 
 
+def tap_run(config: dict[str, t.Any]) -> tuple[Path, float, float]:
+    """A sync as `_marginal` measures it: this module's `run_tap`."""
+    return run_tap(config)
+
+
+def marginal_webcasts(counts: tuple[int, int], tap_runs: int, floor_runs: int) -> None:
+    sandbox = SandboxProcess()
+    try:
+        sizes = _marginal.webcasts_sizes(sandbox, counts, webcasts_config)
+        ratio = _marginal.measure(
+            "Webcasts (viewers in one report)",
+            sandbox,
+            "webcasts",
+            sizes,
+            tap_run,
+            tap_runs,
+            floor_runs,
+        )
+    finally:
+        sandbox.stop()
+    verdict("Webcasts marginal tap / floor", f"{ratio:.2f}x", "<= 1.5x", met=ratio <= 1.5)
+
+
+def marginal_on24(counts: tuple[int, int], tap_runs: int, floor_runs: int) -> None:
+    sandbox = SandboxProcess()
+    try:
+        sizes = _marginal.on24_sizes(sandbox, counts, all_events_config)
+        ratio = _marginal.measure(
+            "ON24 (registrants in one event, all streams)",
+            sandbox,
+            "on24",
+            sizes,
+            tap_run,
+            tap_runs,
+            floor_runs,
+        )
+    finally:
+        sandbox.stop()
+    verdict("ON24 marginal tap / floor", f"{ratio:.2f}x", "<= 2.0x", met=ratio <= 2.0)
+
+
+def sizes(text: str) -> tuple[int, int]:
+    """`N1,N2` as two sizes, the smaller first."""
+    first, second = sorted(int(part) for part in text.split(","))
+    return first, second
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--viewers", type=int, default=20_000)
     parser.add_argument("--datasets", default="webcasts,on24")
+    parser.add_argument("--measures", default="marginal,whole")
+    parser.add_argument("--webcasts-sizes", type=sizes, default=(5_000, 40_000))
+    parser.add_argument("--on24-sizes", type=sizes, default=(2_000, 16_000))
+    parser.add_argument("--tap-runs", type=int, default=3, help="marginal: tap runs per size")
+    parser.add_argument("--floor-runs", type=int, default=5, help="marginal: floors per size")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (least kept)")
     options, _ = parser.parse_known_args()  # `python -m bench NAME` passes its own argv
     chosen = options.datasets.split(",")
-    if "webcasts" in chosen:
-        bench_webcasts(options.viewers, options.repeat)
-    if "on24" in chosen:
-        bench_on24(options.repeat)
+    measures = options.measures.split(",")
+    if "marginal" in measures:
+        if "webcasts" in chosen:
+            marginal_webcasts(options.webcasts_sizes, options.tap_runs, options.floor_runs)
+        if "on24" in chosen:
+            marginal_on24(options.on24_sizes, options.tap_runs, options.floor_runs)
+    if "whole" in measures:
+        if "webcasts" in chosen:
+            bench_webcasts(options.viewers, options.repeat)
+        if "on24" in chosen:
+            bench_on24(options.repeat)
 
 
 if __name__ == "__main__":

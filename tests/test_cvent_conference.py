@@ -397,10 +397,32 @@ def test_a_failure_code_names_endpoint_code_and_message_and_stops(
 
 
 def test_malformed_xml_fails_naming_the_endpoint(sandbox: SandboxProcess) -> None:
+    """Malformed on each of the three attempts a garbled answer gets."""
+    for _ in range(3):
+        sandbox.admin("cvent", "conference_fail_next", resource="attendanceData.do", malformed=True)
+    run = run_tap(conference_config(sandbox))
+    # the two attempts before the last were warned about (naming the endpoint too)
+    assert_one_line_failure(run, "tap-webinars: ", "attendanceData.do", "malformed XML")
+    assert len(failure_lines(run, "asking again")) == 2
+    log = conference_log(sandbox)
+    assert log[-1]["path"] == "/conference/api/attendanceData.do"
+    assert [r["path"] for r in log].count("/conference/api/attendanceData.do") == 3
+
+
+def test_malformed_xml_once_is_asked_for_again(sandbox: SandboxProcess) -> None:
+    quiet = run_tap(conference_config(sandbox))
+    assert quiet.returncode == 0, quiet.stderr[-2000:]
+    quiet_asks = [r["path"] for r in conference_log(sandbox)].count(
+        "/conference/api/attendanceData.do"
+    )
+    sandbox.clear_requests()
     sandbox.admin("cvent", "conference_fail_next", resource="attendanceData.do", malformed=True)
     run = run_tap(conference_config(sandbox))
-    assert_one_line_failure(run, "attendanceData.do", "malformed XML")
-    assert conference_log(sandbox)[-1]["path"] == "/conference/api/attendanceData.do"
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.records("registrant_sessions") == quiet.records("registrant_sessions")
+    assert run.records("registrant_sessions")
+    log = [r["path"] for r in conference_log(sandbox)]
+    assert log.count("/conference/api/attendanceData.do") == quiet_asks + 1
 
 
 # ------------------------------------------------------------------------ configuration

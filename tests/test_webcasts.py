@@ -484,14 +484,29 @@ def test_refused_reports_fail_naming_the_event(sandbox: SandboxProcess, code: in
     assert report_requests(sandbox) == [SAMPLE]  # not retried
 
 
+@pytest.mark.parametrize("kind", ["broken_line", "truncated"])
+def test_a_malformed_report_once_is_requested_again(sandbox: SandboxProcess, kind: str) -> None:
+    """Malformed once (a proxy, a dropped stream): asked again; three times fails (below)."""
+    sandbox.admin("webcasts", "malform_next_report", kind=kind)
+    run = run_tap(config(sandbox, event_ids=[SAMPLE]))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.records("registrants")
+    assert sum(r["path"] == REPORT_PATH for r in sandbox.requests("webcasts")) == 2
+    assert f"report of event {SAMPLE}: malformed XML" in run.stderr  # the warning says why
+
+
 @pytest.mark.parametrize(
     ("kind", "problem"),
     [("broken_line", "malformed XML"), ("entities", "refused XML"), ("truncated", "malformed XML")],
 )
 def test_malformed_report_fails_loudly(sandbox: SandboxProcess, kind: str, problem: str) -> None:
-    sandbox.admin("webcasts", "malform_next_report", kind=kind)
+    """A DTD on the first answer; malformed XML on each of the three attempts."""
+    for _ in range(1 if kind == "entities" else 3):
+        sandbox.admin("webcasts", "malform_next_report", kind=kind)
     run = run_tap(config(sandbox, event_ids=[SAMPLE]))
     assert run.returncode != 0
+    asked = sum(r["path"] == REPORT_PATH for r in sandbox.requests("webcasts"))
+    assert asked == (1 if kind == "entities" else 3)
     last = run.stderr.strip().splitlines()[-1]
     endpoint = sandbox.api_url("webcasts") + REPORT_PATH
     assert f"unexpected payload from {endpoint}: report of event {SAMPLE}: {problem}" in last

@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
 
-import defusedxml
-import defusedxml.ElementTree as SafeET
 import requests
 import urllib3
 
 from tap_webinars import normalize as n
+from tap_webinars import safe_xml
 from tap_webinars.errors import (
     AuthenticationError,
     PayloadError,
@@ -415,14 +414,14 @@ class Answer:
 def parse_answer(source: t.Any, element: str | None, endpoint: str) -> Answer:
     """Parse an answer as it streams in, dropping each record element once it is read.
 
-    DTDs and entities are refused (defusedxml); malformed XML fails naming the endpoint.
+    DTDs and entities are refused (`safe_xml`); malformed XML fails naming the endpoint.
     """
     rows: list[Row] = []
     code = message = None
     stack: list[ET.Element] = []
     record_depth: int | None = None
     try:
-        for kind, node in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True):
+        for kind, node in safe_xml.iterparse(source, events=("start", "end")):
             if kind == "start":
                 if not stack:
                     code = _first(node.attrib, CODE_NAMES)
@@ -443,9 +442,10 @@ def parse_answer(source: t.Any, element: str | None, endpoint: str) -> Answer:
             elif _tag(node) in MESSAGE_NAMES and len(node) == 0:
                 message = n.text(node.text)
     except ET.ParseError as error:
-        raise PayloadError(endpoint, f"malformed XML ({error})") from None
-    except defusedxml.DefusedXmlException as error:
-        raise PayloadError(endpoint, f"refused XML ({type(error).__name__})") from None
+        raise safe_xml.GarbledAnswerError(endpoint, f"malformed XML ({error})") from None
+    except safe_xml.DTDForbidden as error:
+        problem = f"refused XML ({type(error).__name__})"
+        raise safe_xml.payload_error(endpoint, problem, error) from None
     return Answer(rows, code, message)
 
 
@@ -479,7 +479,11 @@ class ConferenceReader:
     # ------------------------------------------------------------------------ calls
 
     def call(self, resource: Resource, event: str | None) -> list[Row]:
-        """POST one resource for one event (or all, or none) and return its records."""
+        """POST one resource for one event (or all, or none) and return its records.
+
+        An answer that breaks off, or comes back garbled (an HTML page, cut short), is asked
+        for again, READ_ATTEMPTS in all; one declaring a DTD or entities never is.
+        """
         url = self.base_url + API_PATH.format(resource=resource.name)
         form = {TOKEN_FIELD: self.token}  # in the body: the URL is logged, the body never
         if event is not None:
@@ -490,6 +494,11 @@ class ConferenceReader:
             response.raw.decode_content = True
             try:
                 answer = parse_answer(response.raw, resource.element, where)
+            except safe_xml.GarbledAnswerError as error:
+                if attempt == READ_ATTEMPTS:
+                    raise
+                self.adapter.logger.warning("cvent: %s; asking again", error)
+                continue
             except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
                 if attempt == READ_ATTEMPTS:
                     raise RequestFailedError(

@@ -39,15 +39,13 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, quote_plus
 
-import defusedxml
-import defusedxml.ElementTree as SafeET
 import requests
 import urllib3
 from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_webinars import normalize as n
-from tap_webinars import redaction
+from tap_webinars import redaction, safe_xml
 from tap_webinars.client import SessionSource
 from tap_webinars.errors import (
     AuthenticationError,
@@ -67,6 +65,7 @@ from tap_webinars.platforms.base import (
     Window,
 )
 from tap_webinars.platforms.webcasts_report import REPORT_EVENT_COLUMNS, ReportMapping
+from tap_webinars.safe_xml import GarbledAnswerError
 
 API_URL = "https://api.webcasts.com"
 REPORTING_URL = "https://reporting.webcasts.com"
@@ -90,6 +89,7 @@ REPORT_LIMITS = {
 LIMIT_FIRST_WAIT = 1.0
 LIMIT_MAX_WAIT = 300.0
 REPORT_ATTEMPTS = 3  # a report whose stream breaks off is requested again, whole
+REFUSED = "refused XML"  # how an answer declaring a DTD is described: never asked again
 HEAD_BYTES = 64 * 1024  # the return code must show up within this much of a report
 
 RELOGIN_CODE = 11
@@ -334,11 +334,18 @@ class WebcastsAdapter(PlatformAdapter):
         self.login.renew_refused()
 
     def _call(self, url: str, params: t.Mapping[str, str]) -> ET.Element:
-        """One small XML read (event list, time zones) with the session's parameters."""
-        response = self.http.request(
-            "GET", url, params=lambda: {**params, **self.login.params()}, check=_check_call
-        )
-        root = _parse_small(url, response.content)
+        """One small XML read (event list, time zones) with the session's parameters.
+
+        An answer that comes back garbled (an HTML page, cut short) is requested again.
+        """
+
+        def read() -> tuple[requests.Response, ET.Element]:
+            response = self.http.request(
+                "GET", url, params=lambda: {**params, **self.login.params()}, check=_check_call
+            )
+            return response, _parse_small(url, response.content)
+
+        response, root = safe_xml.asking_again(read, self.logger, "webcasts")
         code = _return_code(root)
         if code not in (None, 1):
             endpoint = redaction.redact_url(url)
@@ -439,11 +446,21 @@ class WebcastsAdapter(PlatformAdapter):
         return self.permissions.optional(REPORT_HEADER_ROLE, lambda: self._read_whole(ref, wanted))
 
     def _read_whole(self, ref: EventRef, wanted: frozenset[str]) -> EventBundle:
-        """Request and stream the report; a stream that breaks off is requested again."""
+        """Request and stream the report, whole.
+
+        A stream that breaks off, or an answer that comes back garbled (an HTML page, cut
+        short), is requested again: REPORT_ATTEMPTS in all.
+        """
         for attempt in range(1, REPORT_ATTEMPTS + 1):
             bundle = EventBundle(event={})
             try:
                 self._read_report(ref, bundle, wanted)
+            except safe_xml.GarbledAnswerError as error:
+                bundle.close()
+                if attempt == REPORT_ATTEMPTS:
+                    raise
+                self.logger.warning("webcasts: %s; requesting it again", error)
+                continue
             except (urllib3.exceptions.HTTPError, requests.RequestException) as error:
                 bundle.close()
                 if attempt == REPORT_ATTEMPTS:
@@ -520,8 +537,10 @@ class WebcastsAdapter(PlatformAdapter):
         match = _RETURN_CODE.search(head)
         if match is None:
             response.close()
-            problem = _not_xml(head) or f"no returnCode in the first {len(head)} bytes"
-            raise PayloadError(endpoint, f"event {event_id}: {problem}: {_snippet(head)}")
+            refused = _not_xml(head)
+            problem = refused or f"no returnCode in the first {len(head)} bytes"
+            kind = PayloadError if refused and refused.startswith(REFUSED) else GarbledAnswerError
+            raise kind(endpoint, f"event {event_id}: {problem}: {_snippet(head)}")
         code = int(match.group(1))
         if code == 1:
             return
@@ -617,10 +636,11 @@ def _register_secret(value: str) -> None:
 def _parse_small(url: str, content: bytes) -> ET.Element:
     """Parse a small XML answer safely, or fail naming the endpoint and what was wrong."""
     try:
-        root: ET.Element = SafeET.fromstring(content, forbid_dtd=True)
-    except (ET.ParseError, defusedxml.DefusedXmlException) as error:
+        root: ET.Element = safe_xml.fromstring(content)
+    except (ET.ParseError, safe_xml.DTDForbidden) as error:
         problem = _not_xml(content, error) or f"not the XML expected ({error})"
-        raise PayloadError(redaction.redact_url(url), f"{problem}: {_snippet(content)}") from None
+        endpoint = redaction.redact_url(url)
+        raise safe_xml.payload_error(endpoint, f"{problem}: {_snippet(content)}", error) from None
     return root
 
 
@@ -634,13 +654,13 @@ def _not_xml(content: bytes, error: Exception | None = None) -> str | None:
         return "an HTML page instead of the XML answer (a proxy, login or maintenance page?)"
     if error is None:
         try:
-            SafeET.fromstring(content, forbid_dtd=True)
-        except defusedxml.DefusedXmlException as refused:
+            safe_xml.fromstring(content)
+        except safe_xml.DTDForbidden as refused:
             error = refused
         except ET.ParseError:
             return None
-    if isinstance(error, defusedxml.DefusedXmlException):
-        return f"refused XML: it declares a DTD or entities, never expanded here ({error})"
+    if isinstance(error, safe_xml.DTDForbidden):
+        return f"{REFUSED}: it declares a DTD or entities, never expanded here ({error})"
     return None
 
 

@@ -5,7 +5,7 @@ fields, `event_analytics`, `registration_questions`, `surveys`) is small and kep
 `viewers/viewer` becomes records for registrants, registrant_sessions, viewers,
 survey_responses and questions the moment it is complete, and is then dropped from the tree,
 so memory does not grow with the number of viewers. Parsing refuses DTDs and entities
-(defusedxml).
+(`safe_xml`).
 
 The adapter (`webcasts.py`) owns the requests; this module owns everything that turns the
 platform's XML into unified records: the report's shape, the field maps (the event list's
@@ -24,11 +24,8 @@ from functools import lru_cache, partial
 from itertools import takewhile
 from operator import ne
 
-import defusedxml
-import defusedxml.ElementTree as SafeET
-
 from tap_webinars import normalize as n
-from tap_webinars import redaction
+from tap_webinars import redaction, safe_xml
 from tap_webinars.errors import PayloadError
 from tap_webinars.platforms.base import EventBundle, EventRef, Viewing, map_fields, viewer_totals
 
@@ -365,7 +362,7 @@ class ReportReader:
         viewers: ET.Element | None = None
         path: list[str] = []  # tags of the open elements outside viewers, outermost first
         try:
-            events = SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True)
+            events = safe_xml.iterparse(source, events=("start", "end"))
             for kind, element in events:
                 tag = element.tag
                 if kind == "start":
@@ -387,10 +384,11 @@ class ReportReader:
                     continue
                 path.pop()
                 self.element(element, path[-1] if path else None)
-        except ET.ParseError as error:
-            raise self._error(f"malformed XML ({error})") from None
-        except defusedxml.DefusedXmlException as error:
-            raise self._error(f"refused XML ({error})") from None
+        except (ET.ParseError, safe_xml.DTDForbidden) as error:
+            problem = "refused" if isinstance(error, safe_xml.DTDForbidden) else "malformed"
+            raise safe_xml.payload_error(
+                self.endpoint, f"report of event {self.event_id}: {problem} XML ({error})", error
+            ) from None
         report = self.report
         if report is None:
             raise self._error("no report_data in the report")

@@ -318,8 +318,8 @@ class WebinarFuelAdapter(PlatformAdapter):
         Registrant status and viewer totals must never be computed from part of a
         registrant's sessions. A registrant created inside the window has all their sessions
         in it; for older ones (and every one, when their details were refused) the tap reads
-        either each one's sessions (`email` filter) or the whole webinar's, whichever takes
-        fewer requests.
+        only what the window's read could not hold (sessions scheduled up to its start), by
+        each one's `email` or for the whole webinar, whichever takes fewer requests.
         """
         older = sorted(
             rid
@@ -334,7 +334,7 @@ class WebinarFuelAdapter(PlatformAdapter):
             return
         emails = None if registrants is None else [_filter_email(registrants[r]) for r in older]
         history: dict[str, dict[str, dict[str, t.Any]]] = {rid: {} for rid in older}
-        for session in self._history_sessions(webinar_id, emails):
+        for session in self._history_sessions(webinar_id, emails, window):
             rid = self._registrant_of(session)
             if rid in history:
                 history[rid][self._cid(session)] = session
@@ -343,15 +343,19 @@ class WebinarFuelAdapter(PlatformAdapter):
             by_registrant[rid] = list(history[rid].values())
 
     def _history_sessions(
-        self, webinar_id: str, emails: list[str | None] | None
+        self, webinar_id: str, emails: list[str | None] | None, window: Window
     ) -> list[dict[str, t.Any]]:
-        """Sessions of older registrants, read the cheaper way.
+        """Sessions of older registrants the window's read did not hold, read the cheaper way.
 
-        One `email` read each, or the whole webinar when its page count is smaller (a probe
-        of page 1 decides, and is reused); the whole webinar too when some have no email to
-        filter on (details refused, or an empty email).
+        Those scheduled up to the window's start (both bounds are inclusive, so the one at
+        the start is read twice, and kept once); with an `end_date`, the whole webinar, as
+        sessions after the end are theirs too. One `email` read each, or the whole webinar
+        when its page count is smaller (a probe of page 1 decides, and is reused); the whole
+        webinar too when some have no email to filter on (details refused, an empty email).
         """
         params = {"webinar_id": webinar_id}
+        if window.end is None:
+            params["before_scheduled_at"] = _iso(window.start)
         if emails is None or None in emails:
             return self._sessions(params)
         if len(emails) > 2:
