@@ -46,6 +46,15 @@ def date_time_columns(run: PipeRun, stream: str) -> set[str]:
     return {k for k, v in schema["properties"].items() if v.get("format") == "date-time"}
 
 
+def csv_rows(folder: Path, stream: str) -> list[dict[str, str]]:
+    """The rows target-csv wrote for *stream* (none where it wrote no file)."""
+    path = folder / f"{stream}.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 def instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
@@ -93,6 +102,15 @@ def test_shell_pipe_into_target_csv(
                         assert instant(row[column]) == instant(value), (stream, column)
                     elif isinstance(value, str):
                         assert row[column] == value, (stream, column)
+
+    # Referential integrity, every platform, as landed: each registrant id a child row names
+    # is a registrants row of the same event.
+    registrants = {(r["event_id"], r["registrant_id"]) for r in csv_rows(output, "registrants")}
+    assert registrants or expected["registrants"] == 0
+    for stream in ("registrant_sessions", "viewers", "survey_responses", "questions"):
+        for row in csv_rows(output, stream):
+            if row["registrant_id"]:
+                assert (row["event_id"], row["registrant_id"]) in registrants, (stream, row)
 
     # The state comes out of the target, for the next run.
     assert len(event_bookmarks(run.target_state)) == expected["events"]

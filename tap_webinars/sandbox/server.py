@@ -67,6 +67,9 @@ class Sandbox:
         self.latency_ms = 0.0
         self.fault_rate = 0.0
         self.scenarios = Scenarios()
+        # The same faults after every reset: a test's injected faults do not depend on how
+        # many requests the tests before it made.
+        self._faults = random.Random(self.seed)  # noqa: S311 - fault injection, not security
         with self._lock:
             self.requests.clear()
 
