@@ -4,7 +4,7 @@ bootstrap:  ## install the tap, its dev tools and the pipeline tools
 	scripts/bootstrap.sh
 
 test: bootstrap lint typecheck  ## ruff, mypy and the whole test suite (what CI runs)
-	.venv/bin/python -m pytest -n 2 --dist loadfile  # one worker per core; a file stays on one
+	.venv/bin/python -m pytest -n 3 --dist loadfile --durations=25  # three workers: many tests wait on sandbox latency and pacing; a file stays on one
 
 lint:
 	.venv/bin/ruff check tap_webinars tests bench scripts
