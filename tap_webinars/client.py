@@ -311,6 +311,22 @@ class SessionSource(abc.ABC, t.Generic[T]):
             return self.current()
 
 
+def access_token(
+    response: requests.Response, default_lifetime: float = 3600.0
+) -> tuple[str, float, dict[str, t.Any]]:
+    """An OAuth2 token answer's access token (a secret from now on), lifetime and body."""
+    body = json_body(response)
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or not token:
+        raise PayloadError(endpoint_of(response), "no access_token in the token response")
+    redaction.register_secret(token)
+    lifetime = body.get("expires_in")
+    if isinstance(lifetime, str) and lifetime.isdigit():
+        lifetime = int(lifetime)
+    seconds = float(lifetime) if isinstance(lifetime, (int, float)) else default_lifetime
+    return token, seconds, body
+
+
 class ClientCredentialsToken(SessionSource[str]):
     """OAuth2 client credentials: POST the token URL with Basic auth, get a bearer token."""
 
@@ -354,13 +370,7 @@ class ClientCredentialsToken(SessionSource[str]):
                     endpoint=error.endpoint,
                 ) from None
             raise
-        body = json_body(response)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise PayloadError(endpoint_of(response), "no access_token in the token response")
-        redaction.register_secret(token)
-        lifetime = body.get("expires_in")
-        seconds = float(lifetime) if isinstance(lifetime, (int, float)) else self.default_lifetime
+        token, seconds, _ = access_token(response, self.default_lifetime)
         return token, seconds
 
     def headers(self) -> dict[str, str]:

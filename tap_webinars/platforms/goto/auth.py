@@ -16,8 +16,8 @@ import requests
 from typing_extensions import override
 
 from tap_webinars import redaction
-from tap_webinars.client import SessionSource, endpoint_of, json_body
-from tap_webinars.errors import AuthenticationError, PayloadError, RequestFailedError
+from tap_webinars.client import SessionSource, access_token, json_check
+from tap_webinars.errors import AuthenticationError, RequestFailedError
 from tap_webinars.http import HttpClient
 from tap_webinars.redaction import redact_url
 
@@ -70,6 +70,7 @@ class RefreshToken(SessionSource[str]):
                 self.token_url,
                 data={"grant_type": "refresh_token", "refresh_token": self._refresh},
                 auth=self._auth,
+                check=json_check,
             )
         except RequestFailedError as error:
             if isinstance(error, AuthenticationError) or error.status in (400, 401, 403):
@@ -80,16 +81,8 @@ class RefreshToken(SessionSource[str]):
                     endpoint=error.endpoint,
                 ) from None
             raise
-        body = json_body(response)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise PayloadError(endpoint_of(response), "no access_token in the token response")
-        redaction.register_secret(token)
+        token, seconds, body = access_token(response)
         self._remember(body)
-        lifetime = body.get("expires_in")
-        if isinstance(lifetime, str) and lifetime.isdigit():
-            lifetime = int(lifetime)
-        seconds = float(lifetime) if isinstance(lifetime, (int, float)) else 3600.0
         return token, seconds
 
     def _remember(self, body: t.Mapping[str, t.Any]) -> None:

@@ -19,8 +19,14 @@ import requests
 from singer_sdk.pagination import JSONPathPaginator
 from typing_extensions import override
 
-from tap_webinars import redaction
-from tap_webinars.client import ClientCredentialsToken, JsonApi, endpoint_of, json_body
+from tap_webinars.client import (
+    ClientCredentialsToken,
+    JsonApi,
+    access_token,
+    endpoint_of,
+    json_body,
+    json_check,
+)
 from tap_webinars.errors import (
     AuthenticationError,
     PayloadError,
@@ -105,7 +111,9 @@ class AccountToken(ClientCredentialsToken):
     def obtain(self) -> tuple[str, float]:
         params = {"grant_type": "account_credentials", "account_id": self.account_id}
         try:
-            response = self.http.request("POST", self.token_url, params=params, auth=self._auth)
+            response = self.http.request(
+                "POST", self.token_url, params=params, auth=self._auth, check=json_check
+            )
         except RequestFailedError as error:
             if error.status in (400, 401, 403):  # invalid_client, invalid account id
                 raise AuthenticationError(
@@ -115,13 +123,7 @@ class AccountToken(ClientCredentialsToken):
                     endpoint=error.endpoint,
                 ) from None
             raise
-        body = json_body(response)
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise PayloadError(endpoint_of(response), "no access_token in the token response")
-        redaction.register_secret(token)
-        lifetime = body.get("expires_in")
-        seconds = float(lifetime) if isinstance(lifetime, (int, float)) else self.default_lifetime
+        token, seconds, _ = access_token(response, self.default_lifetime)
         return token, seconds
 
 
