@@ -387,3 +387,39 @@ def test_registrant_gone_from_the_account_leaves_its_sessions_with_a_null_regist
     assert str(gone) not in {r["registrant_id"] for r in run.records("registrants")}
     assert str(gone) not in {r["registrant_id"] for r in run.records("viewers")}
     assert f"registrant {gone} of webinar {webinar_id} is no longer listed" in run.stderr
+
+
+def test_two_older_registrants_without_history_cost_one_history_read(
+    sandbox: SandboxProcess,
+) -> None:
+    """Two registrants older than the window, nothing before it: one read of the webinar's
+    history (an empty page) answers for both, not one `email` read each."""
+    data = sandbox.dataset("webinarfuel")
+    busy = {s["webinar_id"] for s in data["sessions"]}
+    webinar = next(w for w in data["webinars"] if w["state"] == "ready" and w["id"] not in busy)
+    held = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+    added = sandbox.admin(
+        "webinarfuel",
+        "add_registrations",
+        webinar_id=webinar["id"],
+        count=2,
+        scheduled_at=held.isoformat(),
+    )
+    start = held - timedelta(minutes=30)  # after both registered (an hour or more before)
+    registrants = {r["id"]: r for r in sandbox.dataset("webinarfuel")["registrants"]}
+    assert all(when(registrants[i]["created_at"]) < start for i in added["registrant_ids"])
+    sandbox.clear_requests()
+
+    run = run_tap(wf_config(sandbox, start_date=start.isoformat(), event_ids=[str(webinar["id"])]))
+    assert run.returncode == 0, run.stderr[-2000:]
+
+    ids = {str(i) for i in added["registrant_ids"]}
+    assert {r["registrant_id"] for r in run.records("registrants")} == ids
+    assert {r["registrant_id"] for r in run.records("registrant_sessions")} == ids
+    history = [
+        r
+        for r in sandbox.requests("webinarfuel")
+        if r["path"] == "/registrant_sessions" and "before_scheduled_at" in r["query"]
+    ]
+    assert len(history) == 1, [r["query"] for r in history]
+    assert "email" not in history[0]["query"]

@@ -352,13 +352,16 @@ class WebinarFuelAdapter(PlatformAdapter):
         sessions after the end are theirs too. One `email` read each, or the whole webinar
         when its page count is smaller (a probe of page 1 decides, and is reused); the whole
         webinar too when some have no email to filter on (details refused, an empty email).
+        The probe is made for two emails or more: a history that fits one page (often an
+        empty one) then costs one request, not one per email; for a single email it could
+        only cost more.
         """
         params = {"webinar_id": webinar_id}
         if window.end is None:
             params["before_scheduled_at"] = _iso(window.start)
         if emails is None or None in emails:
             return self._sessions(params)
-        if len(emails) > 2:
+        if len(emails) >= 2:
             pages = SESSIONS.pages()
             first = self.permissions.core(
                 SESSIONS_ROLE, lambda: self.api.request(SESSIONS.path, {**params, **pages.params()})
