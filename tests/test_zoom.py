@@ -175,9 +175,15 @@ def test_webinar_without_registration_gets_registrants_from_participants(
     }
     assert {r["registrant_id"] for r in registrants} == expected_ids
     assert any(r["email"] is None for r in registrants)  # hidden emails: named by name
-    # No request for the registrants of a webinar without registration.
+    # No request for the registrants of a webinar without registration, nor for its
+    # instances' absentees (Zoom answers those with code 3000).
     log = zoom_sandbox.requests("zoom")
     assert not [r for r in log if r["path"] == f"/webinars/{event_id}/registrants"]
+    absentees = {
+        f"/past_webinars/{segment_of(i['uuid'])}/absentees" for i in open_webinar["instances"]
+    }
+    assert absentees
+    assert not [r for r in log if r["path"] in absentees]
 
 
 # ---------------------------------------------------------------------- incremental

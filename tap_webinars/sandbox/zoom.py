@@ -12,8 +12,9 @@ What real accounts do and the sandbox does too: `next_page_token` paging (`page_
 at 300); instance uuids with `/`, `//`, `+` and `=`, answered 404 unless encoded (double
 encoded where they start with `/` or hold `//`); a deleted webinar (code 3001); an instance
 past the 6-month report retention (400, code 3001 as Zoom answers old reports); a webinar
-without registration (registrants: code 200); hidden emails; people who join twice;
-per-label rate limits (429 with `X-RateLimit-*` and `Retry-After`) and a Heavy daily cap.
+without registration (registrants: code 200; absentees: 400, code 3000); hidden emails;
+people who join twice; per-label rate limits (429 with `X-RateLimit-*` and `Retry-After`)
+and a Heavy daily cap.
 
 Options (`sandbox.configure(zoom={...})`):
     rate_limits      {"Light": n, "Medium": n, "Heavy": n} requests a second (Pro: 30/20/10)
@@ -574,6 +575,8 @@ class ZoomSimulator(PlatformSimulator):
             webinar, instance = found
             if (problem := self._retained(instance)) is not None:
                 return problem
+            if webinar["settings"]["approval_type"] == 2:
+                return _error(3000, f"This Webinar has not registration required: {match[1]}", 400)
             joined = {p.get("registrant_id") for p in instance["participants"]}
             rows = [
                 self._present("registrant", r)

@@ -17,12 +17,13 @@ the engine's own terms, `EventRef.marker` against the event's bookmark:
 * the event's `last_activity_at` (its bookmark) is the same latest end, never earlier than
   the marker, so a webinar read once is not read again for the same instance.
 
-Within a read, an ended instance is read (participants, absentees, polls, Q&A, survey, all by
-its uuid) when the event has no bookmark, when it ended after the bookmark, or when its end
-is within the lookback: each instance is read once it has ended, re-read while late reports
-may still arrive, then never again. An unchanged re-run costs the listings, the upcoming
-webinars' details and registrants, and the lookback's re-reads. An instance older than the
-reports' 6-month retention is skipped with one warning, without a request.
+Within a read, an ended instance is read (participants, absentees where the webinar takes
+registration, polls, Q&A, survey, all by its uuid) when the event has no bookmark, when it
+ended after the bookmark, or when its end is within the lookback: each instance is read once
+it has ended, re-read while late reports may still arrive, then never again. An unchanged
+re-run costs the listings, the upcoming webinars' details and registrants, and the
+lookback's re-reads. An instance older than the reports' 6-month retention is skipped with
+one warning, without a request.
 
 Records: `registrant_sessions` one per participant row (each join), the original ids in
 `extra`; `viewers` totals of those rows; polls and the survey report (`kind` poll/survey) and
@@ -271,8 +272,11 @@ class ZoomAdapter(PlatformAdapter):
             self._registrants(entry.webinar_id, people, wanted)
         readable = [i for i in instances if self._readable(entry, i, window, now)]
         changed = [i for i in readable if self._changed(i, window, now)]
+        # Absentees are registrants: a webinar without registration has none (Zoom answers
+        # code 3000); one whose details are gone may have had them.
+        absentees = registration or details is None
         for instance in changed:
-            self.reports.read_instance(bundle, entry, instance, people, wanted)
+            self.reports.read_instance(bundle, entry, instance, people, wanted, absentees=absentees)
         if changed and "viewers" in wanted:
             # Viewer totals (and `attended`) cover every instance: the settled ones' joins
             # are read again, but not emitted again.

@@ -78,8 +78,13 @@ class Reports:
         instance: dict[str, t.Any],
         people: People,
         wanted: frozenset[str],
+        *,
+        absentees: bool,
     ) -> None:
-        """Read the instance's reports the *wanted* streams need into *bundle*."""
+        """Read the instance's reports the *wanted* streams need into *bundle*.
+
+        *absentees*: whether the webinar can have any (it takes registration).
+        """
         uuid = instance["uuid"]
         segment = instance_segment(uuid)
         try:
@@ -89,7 +94,7 @@ class Reports:
                 self._participants(
                     bundle, entry.webinar_id, instance, segment, people, wanted=wanted
                 )
-            if "registrants" in wanted:
+            if "registrants" in wanted and absentees:
                 self._absentees(entry.webinar_id, segment, people)
             if "survey_responses" in wanted:
                 self._polls(bundle, entry.webinar_id, uuid, segment, people)
