@@ -17,7 +17,8 @@ import json
 import sys
 import typing as t
 
-from tap_webinars.streams import STREAM_TYPES, schema_directory
+from tap_webinars.columns import schema_directory
+from tap_webinars.streams import STREAM_TYPES
 
 
 def _types(schema: dict[str, t.Any]) -> list[str]:

@@ -1,17 +1,26 @@
-"""The record path's switches, and a bounded-memory queue of records.
+"""The record path's switches, and two bounded-memory queues of records.
 
-`RecordSpool` keeps one event's records of one stream between the adapter and the stream,
-so one huge report does not have to fit in memory: the first records stay as Python objects,
-the rest go to a temporary file in MessagePack batches (msgspec), read back in order.
+`RecordLines` keeps one event's records of one stream between the adapter and the writer as
+the JSON the writer sends: each record is completed to its stream's columns (schema order,
+null where absent) and encoded once, when the adapter adds it. The writer then sends whole
+blocks of lines, and a record is never turned back into objects unless the SDK's own loop
+asks for them (a deselected property, a stream map).
+
+`RecordSpool` keeps objects (a listing's items, read in full before they are used) and
+spills them to disk in MessagePack batches (msgspec) beyond the first thousand.
+
+Both keep a few megabytes in memory and the rest in a temporary file, read back in order,
+so one huge report does not have to fit in memory.
 
 `TAP_WEBINARS_SAFE_RECORD_PATH=1` restores the slow path everywhere it was made fast (the
 SDK's default writer, its full type conformance and deselection pass, strptime-only
-timestamps, a JSON spool): the tests compare the two, and it is a fallback should the fast
-path ever be in doubt.
+timestamps, a JSON spool of the records as the adapter built them): the tests compare the
+two, and it is a fallback should the fast path ever be in doubt.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import pickle
@@ -20,37 +29,161 @@ import typing as t
 
 import msgspec
 
+from tap_webinars.columns import stream_columns
+
 SAFE_RECORD_PATH_VARIABLE = "TAP_WEBINARS_SAFE_RECORD_PATH"
 SAFE_RECORD_PATH = os.environ.get(SAFE_RECORD_PATH_VARIABLE, "").strip() not in ("", "0")
 
-# Records kept in memory before the spool starts writing batches to disk; a record of the
-# widest stream is a few kilobytes as Python objects, so this is a few megabytes per stream.
+# RecordSpool: objects kept in memory before the spool starts writing batches to disk; a
+# listing item is a few kilobytes as Python objects, so this is a few megabytes a listing.
 SPOOL_MEMORY_RECORDS = 1000
 # Records written together: big enough that the per-call cost vanishes, small enough that
 # one batch read back stays a few megabytes.
 SPOOL_BATCH_RECORDS = 1000
 
+# RecordLines: encoded lines gathered into one block (one write to disk, one to stdout), and
+# the blocks kept in memory before the rest go to a temporary file.
+LINES_BLOCK_BYTES = 1 << 18
+LINES_MEMORY_BYTES = 1 << 21
+
 # A batch on disk: one tag byte, its length (8 bytes, little-endian), then the batch.
 # MessagePack (msgspec) writes and reads a batch of records in a third of pickle's CPU; a
 # batch it cannot hold (an integer beyond 64 bits, a value of another type) is pickled.
-_MSGPACK, _PICKLE = b"m", b"p"
+_MSGPACK, _PICKLE, _LINES = b"m", b"p", b"j"
 _encode_batch = msgspec.msgpack.Encoder().encode
 _decode_batch = msgspec.msgpack.Decoder().decode
 
 
-class RecordSpool:
-    """Append-then-read record queue: objects in memory while few, batches on disk beyond.
+def _encoding_hook(value: t.Any) -> t.Any:
+    """What the SDK's msgspec writer makes of a value JSON has no type for."""
+    return value.isoformat(sep="T") if isinstance(value, datetime.datetime) else str(value)
 
-    The spool keeps the record objects it is given (no JSON round trip): an adapter must not
-    change a record after adding it. A record read back from disk is equal as JSON to the
-    one added (a tuple comes back a list). On the safe path each record is kept as its JSON
-    text instead, as the spool always did before.
+
+# The encoding of singer-sdk's msgspec writer (`singer_sdk.contrib.msgspec.encoder`), so a
+# line is byte for byte what that writer would send for the record.
+_encode_into = msgspec.json.Encoder(enc_hook=_encoding_hook, decimal_format="number").encode_into
+_decode_line = msgspec.json.Decoder().decode
+
+
+class _Spill:
+    """A temporary file of tagged blocks, appended to and read back in order."""
+
+    def __init__(self) -> None:
+        self._file: t.IO[bytes] | None = None
+        self._blocks = 0
+
+    def write(self, tag: bytes, blob: bytes | bytearray) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._file.seek(0, os.SEEK_END)
+        self._file.write(tag + len(blob).to_bytes(8, "little"))
+        self._file.write(blob)
+        self._blocks += 1
+
+    def read(self) -> t.Iterator[tuple[bytes, bytes]]:
+        if self._file is None:
+            return
+        self._file.seek(0)
+        for _ in range(self._blocks):
+            head = self._file.read(9)
+            yield head[:1], self._file.read(int.from_bytes(head[1:], "little"))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._blocks = 0
+
+
+class RecordLines:
+    """One stream's records of one event, as the JSON lines the writer sends.
+
+    `append` completes a record to the stream's columns, in schema order (a column the
+    adapter left out is null), and encodes it: an adapter may change or drop the record
+    after adding it. A column the schema does not know is an adapter bug that would
+    otherwise be dropped silently, so it fails loudly instead.
+
+    `blocks` gives the lines as blocks of newline-separated JSON (JSON text never holds a
+    raw newline), `__iter__` the records as objects again. On the safe path each record is
+    kept as the adapter built it, as JSON text, and the stream's `post_process` completes it.
+    """
+
+    def __init__(self, stream: str) -> None:
+        self.stream = stream
+        self._blank = dict.fromkeys(stream_columns(stream))
+        self._safe: list[str] | None = [] if SAFE_RECORD_PATH else None
+        self._buffer = bytearray()
+        self._memory: list[bytes] = []
+        self._memory_bytes = 0
+        self._spill = _Spill()
+        self._count = 0
+
+    def append(self, record: t.Mapping[str, t.Any]) -> None:
+        """Add one record at the end."""
+        self._count += 1
+        if self._safe is not None:
+            self._safe.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+            return
+        complete = self._blank.copy()
+        complete.update(record)
+        if len(complete) != len(self._blank):
+            unknown = sorted(record.keys() - self._blank.keys())
+            raise ValueError(f"{self.stream}: record has columns not in the schema: {unknown}")
+        buffer = self._buffer
+        if buffer:
+            buffer += b"\n"
+        _encode_into(complete, buffer, -1)
+        if len(buffer) >= LINES_BLOCK_BYTES:
+            self._seal()
+
+    def _seal(self) -> None:
+        """The block being filled is full: keep it in memory, or on disk past the budget."""
+        block = bytes(self._buffer)
+        self._buffer.clear()
+        if self._memory_bytes + len(block) <= LINES_MEMORY_BYTES:
+            self._memory.append(block)
+            self._memory_bytes += len(block)
+        else:
+            self._spill.write(_LINES, block)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def blocks(self) -> t.Iterator[bytes | bytearray]:
+        """The encoded records, in order, as blocks of lines separated by newlines."""
+        if self._safe is not None:
+            raise RuntimeError("the safe record path keeps records, not encoded lines")
+        yield from self._memory
+        for _tag, block in self._spill.read():
+            yield block
+        if self._buffer:
+            yield self._buffer
+
+    def __iter__(self) -> t.Iterator[dict[str, t.Any]]:
+        if self._safe is not None:
+            return (json.loads(line) for line in self._safe)
+        return (_decode_line(line) for block in self.blocks() for line in block.split(b"\n"))
+
+    def close(self) -> None:
+        """Free the memory and delete the temporary file."""
+        self._safe = [] if self._safe is not None else None
+        self._buffer = bytearray()
+        self._memory = []
+        self._memory_bytes = 0
+        self._spill.close()
+
+
+class RecordSpool:
+    """Append-then-read queue of objects: in memory while few, batches on disk beyond.
+
+    The spool keeps the objects it is given (no JSON round trip): a caller must not change
+    one after adding it. An object read back from disk is equal as JSON to the one added
+    (a tuple comes back a list). On the safe path each is kept as its JSON text instead.
     """
 
     def __init__(self) -> None:
         self._as_json = SAFE_RECORD_PATH
-        self._file: t.IO[bytes] | None = None
-        self._batches = 0
+        self._spill = _Spill()
         self._pending: list[t.Any] = []
         self._count = 0
 
@@ -61,21 +194,17 @@ class RecordSpool:
         else:
             self._pending.append(record)
         self._count += 1
-        limit = SPOOL_BATCH_RECORDS if self._file is not None else SPOOL_MEMORY_RECORDS
+        spilled = self._count > len(self._pending)
+        limit = SPOOL_BATCH_RECORDS if spilled else SPOOL_MEMORY_RECORDS
         if len(self._pending) >= limit:
-            self._spill()
+            self._write_batch()
 
-    def _spill(self) -> None:
-        if self._file is None:
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+    def _write_batch(self) -> None:
         try:
             tag, blob = _MSGPACK, _encode_batch(self._pending)
         except (TypeError, OverflowError):
             tag, blob = _PICKLE, pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.seek(0, os.SEEK_END)
-        self._file.write(tag + len(blob).to_bytes(8, "little"))
-        self._file.write(blob)
-        self._batches += 1
+        self._spill.write(tag, blob)
         self._pending = []
 
     def __len__(self) -> int:
@@ -87,20 +216,13 @@ class RecordSpool:
         return self._items()
 
     def _items(self) -> t.Iterator[t.Any]:
-        if self._file is not None:
-            self._file.seek(0)
-            for _ in range(self._batches):
-                head = self._file.read(9)
-                blob = self._file.read(int.from_bytes(head[1:], "little"))
-                # Batches this spool itself wrote to its own temporary file.
-                yield from (
-                    _decode_batch(blob) if head[:1] == _MSGPACK else pickle.loads(blob)  # noqa: S301
-                )
+        for tag, blob in self._spill.read():
+            # Batches this spool itself wrote to its own temporary file.
+            yield from (_decode_batch(blob) if tag == _MSGPACK else pickle.loads(blob))  # noqa: S301
         yield from self._pending
 
     def close(self) -> None:
         """Free the memory and delete the temporary file."""
         self._pending = []
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self._count = 0
+        self._spill.close()

@@ -9,7 +9,6 @@ state of their own: the event's bookmark, written after them, covers them.
 from __future__ import annotations
 
 import typing as t
-from pathlib import Path
 
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -17,6 +16,7 @@ from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 from typing_extensions import override
 
+from tap_webinars.columns import schema_directory
 from tap_webinars.normalize import utc_now
 from tap_webinars.records import SAFE_RECORD_PATH
 from tap_webinars.sync import SyncRun
@@ -25,17 +25,6 @@ from tap_webinars.writer import SchemaOnceWriter
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.singerlib.catalog import SelectionMask
-
-
-def schema_directory() -> Path:
-    """Where the stream schemas are.
-
-    Inside the package when installed from a wheel; else `schemas/` at the root of the source
-    tree (an editable install), their single source.
-    """
-    package = Path(__file__).resolve().parent
-    packaged = package / "schemas"
-    return packaged if packaged.is_dir() else package.parent / "schemas"
 
 
 SCHEMAS = SchemaDirectory(schema_directory())
@@ -151,12 +140,13 @@ class EventsStream(WebinarStream):
 class EventChildStream(WebinarStream):
     """A stream filled per event from the event's bundle.
 
-    Its records go to stdout in batches (`SchemaOnceWriter.write_records`) when nothing
-    asks for the SDK's per-record work: every property selected, no stream map or
-    flattening, no record limit, the tap's own writer. Then each record costs its
-    `post_process` and its encoding; the SDK's loop costs several times that per record
-    (a message object, deselection, mapping, state and metric calls, a flush each).
-    Anything else, and `TAP_WEBINARS_SAFE_RECORD_PATH=1`, takes the SDK's loop.
+    The bundle holds its records already completed and encoded (`RecordLines`): they go to
+    stdout as blocks of lines (`SchemaOnceWriter.write_blocks`) when nothing asks for the
+    SDK's per-record work: every property selected, no stream map or flattening, no record
+    limit, the tap's own writer. The SDK's loop costs several times a record's encoding per
+    record (a message object, deselection, mapping, state and metric calls, a flush each).
+    Anything else, and `TAP_WEBINARS_SAFE_RECORD_PATH=1`, takes the SDK's loop, over the
+    records decoded again.
     """
 
     parent_stream_type = EventsStream
@@ -172,15 +162,14 @@ class EventChildStream(WebinarStream):
 
     @override
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
-        if not context:
-            return iter(())
-        return self.run.records(context["event_id"], self.name)
+        lines = self.run.records(context["event_id"], self.name) if context else None
+        return iter(()) if lines is None else iter(lines)
 
     @override
     def _sync_records(
         self, context: Context | None = None, *, write_messages: bool = True
     ) -> t.Generator[dict[str, t.Any], t.Any, t.Any]:
-        """The SDK's record loop, or the batch path when it would change nothing.
+        """The SDK's record loop, or the block path when it would change nothing.
 
         singer-sdk 0.54 has no public hook for how a stream's records become messages;
         this is the one private method the tap overrides for that (see the class doc).
@@ -194,13 +183,18 @@ class EventChildStream(WebinarStream):
         ):
             yield from super()._sync_records(context, write_messages=write_messages)
             return
+        lines = self.run.records(context["event_id"], self.name)
+        written = len(lines) if lines is not None else 0
         with self.get_record_counter() as counter, self.get_sync_timer() as timer:
             counter.with_context(context)
             timer.with_context(context)
-            records = (self.post_process(record, context) for record in self.get_records(context))
-            written = writer.write_records(
-                self.name, records, version=self._stream_version, time_extracted=utc_now()
-            )
+            if lines is not None and written:
+                writer.write_blocks(
+                    self.name,
+                    lines.blocks(),
+                    version=self._stream_version,
+                    time_extracted=utc_now(),
+                )
             counter.increment(written)
         # As the SDK's loop ends: its STATE after a child's records is what carries each
         # event's bookmark out promptly (the events stream writes its own only at the end).

@@ -23,6 +23,7 @@ from tap_webinars.http import request_rank
 from tap_webinars.normalize import format_timestamp, parse_timestamp, utc_now
 from tap_webinars.platforms.base import EventBundle, EventRef, PlatformAdapter, Window
 from tap_webinars.progress import RunReport
+from tap_webinars.records import RecordLines
 from tap_webinars.settings import Settings
 
 LOGGER = logging.getLogger("tap_webinars.sync")
@@ -335,13 +336,11 @@ class SyncRun:
             self._bundles[event_id] = bundle
         return bundle
 
-    def records(self, event_id: str, stream: str) -> t.Iterator[dict[str, t.Any]]:
-        """The records of *stream* in the open bundle of *event_id*."""
+    def records(self, event_id: str, stream: str) -> RecordLines | None:
+        """The records of *stream* in the open bundle of *event_id* (None: it has none)."""
         with self._lock:
             bundle = self._bundles.get(event_id)
-        if bundle is None or stream not in bundle.records:
-            return iter(())
-        return iter(bundle.records[stream])
+        return None if bundle is None else bundle.records.get(stream)
 
     def close_event(self, event_id: str) -> None:
         """All streams have read *event_id*: free its bundle."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -67,7 +68,16 @@ class TapWebinars(Tap):
 
     @cached_property
     def run(self) -> SyncRun:
-        """The sync run of this invocation, against the configured platform."""
+        """The sync run of this invocation, against the configured platform.
+
+        It is made as the sync starts, so what start-up built (singer-sdk, jsonschema, the
+        catalog: a few hundred thousand objects that live as long as the run) is first
+        moved out of the cyclic garbage collector's sight (`gc.freeze`): else every full
+        collection walks it again while a large report allocates millions of short-lived
+        objects, a fifth of the CPU of a 40,000-viewer report. Later objects are collected
+        as before.
+        """
+        gc.freeze()
         adapter = self.adapter_type(self.settings, logger=self.logger)
         partitions = self.state.get("bookmarks", {}).get("events", {}).get("partitions", [])
         bookmarks = {

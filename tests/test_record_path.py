@@ -16,14 +16,19 @@ import json
 import re
 import typing as t
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import jsonschema
 import pytest
 
+from tap_webinars.columns import stream_columns
 from tap_webinars.records import (
+    LINES_BLOCK_BYTES,
+    LINES_MEMORY_BYTES,
     SAFE_RECORD_PATH_VARIABLE,
     SPOOL_BATCH_RECORDS,
     SPOOL_MEMORY_RECORDS,
+    RecordLines,
     RecordSpool,
 )
 from tests.harness import SandboxProcess, run_tap
@@ -212,6 +217,55 @@ def test_spool_gives_back_every_json_value_as_it_was_given() -> None:
     assert len(read) == len(records) + len(beyond)
     assert [json.dumps(r) for r in read] == [json.dumps(r) for r in [*records, *beyond]]
     spool.close()
+
+
+def test_record_lines_complete_each_record_to_its_columns_in_schema_order() -> None:
+    schema = json.loads((Path(__file__).parent.parent / "schemas" / "questions.json").read_text())
+    columns = list(schema["properties"])
+    assert list(stream_columns("questions")) == columns
+    lines = RecordLines("questions")
+    added = {"question": "Why?", "event_id": "7", "extra": {"b": 1, "a": [None]}}
+    lines.append(added)
+    added["question"] = "changed after adding"  # encoded when added: the dict is free again
+    (record,) = list(lines)
+    assert list(record) == columns
+    assert record["question"] == "Why?" and record["event_id"] == "7"
+    assert record["extra"] == {"b": 1, "a": [None]}
+    assert all(record[c] is None for c in columns if c not in ("question", "event_id", "extra"))
+    blocks = list(lines.blocks())
+    assert len(blocks) == 1 and json.loads(bytes(blocks[0])) == record
+    lines.close()
+
+
+def test_record_lines_refuse_a_column_the_schema_does_not_know() -> None:
+    lines = RecordLines("viewers")
+    with pytest.raises(
+        ValueError, match=r"viewers: record has columns not in the schema: \['nope'\]"
+    ):
+        lines.append({"registrant_id": "1", "nope": 1})
+
+
+def test_record_lines_return_records_in_order_across_memory_and_disk() -> None:
+    """Enough records for blocks kept in memory, blocks on disk and a block still filling."""
+    text = "x" * 500
+    records = [
+        {"registrant_id": str(i), "email": f"{i}@example.com", "extra": {"t": text}}
+        for i in range(3 * LINES_MEMORY_BYTES // 500)
+    ]
+    lines = RecordLines("viewers")
+    for record in records:
+        lines.append(record)
+    assert len(lines) == len(records)
+    blocks = [bytes(b) for b in lines.blocks()]
+    assert len(blocks) > LINES_MEMORY_BYTES // LINES_BLOCK_BYTES + 1  # some came from disk
+    decoded = [json.loads(line) for block in blocks for line in block.split(b"\n")]
+    columns = stream_columns("viewers")
+    expected = [{c: r.get(c) for c in columns} for r in records]
+    assert decoded == expected
+    assert list(lines) == expected
+    assert list(lines) == expected  # read twice: the streams may ask again
+    lines.close()
+    assert list(lines) == []
 
 
 def test_a_deselected_property_is_left_out_on_both_paths(sandbox: SandboxProcess) -> None:

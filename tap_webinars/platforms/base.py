@@ -24,7 +24,7 @@ from tap_webinars import normalize
 from tap_webinars.errors import PayloadError, SettingsError
 from tap_webinars.http import HttpClient, HttpPolicy
 from tap_webinars.permissions import Permissions
-from tap_webinars.records import RecordSpool
+from tap_webinars.records import RecordLines
 from tap_webinars.redaction import redact_url
 from tap_webinars.settings import Settings
 from tap_webinars.urls import url_problem
@@ -75,14 +75,14 @@ class EventBundle:
     """Everything one event yields, ready for the streams to emit."""
 
     event: dict[str, t.Any]
-    records: dict[str, RecordSpool] = field(default_factory=dict)
+    records: dict[str, RecordLines] = field(default_factory=dict)
 
     def add(self, stream: str, record: dict[str, t.Any]) -> None:
-        """Queue *record* for *stream*."""
-        spool = self.records.get(stream)
-        if spool is None:
-            spool = self.records[stream] = RecordSpool()
-        spool.append(record)
+        """Queue *record* for *stream* (encoded now: the adapter may reuse the dict)."""
+        lines = self.records.get(stream)
+        if lines is None:
+            lines = self.records[stream] = RecordLines(stream)
+        lines.append(record)
 
     def close(self) -> None:
         """Release the spooled records (temporary files for large events)."""
