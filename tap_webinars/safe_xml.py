@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import typing as t
 import xml.etree.ElementTree as ET
+from collections import deque
 from xml.parsers import expat
 
 from tap_webinars.errors import PayloadError
@@ -119,20 +120,58 @@ class _PrologueGuard:
 Event = t.Literal["start", "end"]
 
 
+class PullTree:
+    """The C parser fed chunk by chunk behind the prologue guard, its events in a queue.
+
+    As `XMLPullParser`, whose own wiring this is (the C parser's `_setevents`, which it and
+    `iterparse` call), with two differences that matter in a reader's hottest loop: the
+    queue is the caller's to pop (no generator between each event and the caller), and
+    `silence` stops the events for the rest of the document, so that a reader that takes
+    complete elements from the tree (`ReportReader`: the report's viewers) pays for no
+    event of theirs. The tree is still built; the caller removes what it is done with.
+    """
+
+    def __init__(self, events: tuple[Event, ...] = ("end",)) -> None:
+        self._guard = _PrologueGuard()
+        self.events: deque[tuple[str, ET.Element]] = deque()
+        self._parser = ET.XMLParser(target=ET.TreeBuilder())  # noqa: S314 - the guard reads first
+        self._parser._setevents(self.events, events)  # type: ignore[attr-defined]
+
+    def feed(self, data: bytes) -> None:
+        """Parse *data* (the guard first reads the prologue); its events join the queue."""
+        if not self._guard.passed:
+            self._guard.feed(data)
+        self._parser.feed(data)
+
+    def silence(self) -> None:
+        """No more events, from the next element on; the queue keeps those already in it."""
+        self._parser._setevents(self.events, ())  # type: ignore[attr-defined]
+
+    def close(self) -> ET.Element:
+        """The end of the document: its root (ParseError if it ended too soon)."""
+        if not self._guard.passed:
+            self._guard.feed(b"", final=True)
+        root: ET.Element = self._parser.close()
+        return root
+
+
+def chunks(source: t.Any) -> t.Iterator[bytes]:
+    """A readable binary *source*, `CHUNK_BYTES` at a time."""
+    while data := source.read(CHUNK_BYTES):
+        yield data
+
+
 def iterparse(source: t.Any, events: tuple[Event, ...] = ("end",)) -> t.Iterator[tuple[str, t.Any]]:
     """`ElementTree.iterparse` over a readable binary *source*, refusing DTDs."""
-    guard = _PrologueGuard()
-    parser: t.Any = ET.XMLPullParser(events=events)  # its events: (kind, element) here
-    while True:
-        data = source.read(CHUNK_BYTES)
-        if not guard.passed:
-            guard.feed(data, final=not data)
-        if not data:
-            break
-        parser.feed(data)
-        yield from parser.read_events()
-    parser.close()
-    yield from parser.read_events()
+    tree = PullTree(events)
+    queue = tree.events
+    for data in chunks(source):
+        tree.feed(data)
+        while queue:
+            yield queue.popleft()
+    tree.close()
+    while queue:
+        yield queue.popleft()
 
 
 def fromstring(content: bytes) -> ET.Element:

@@ -349,6 +349,22 @@ def test_drift_whitespace_only_text_becomes_null(sandbox: SandboxProcess) -> Non
     assert len(run.records("questions")) == len(quiet.records("questions"))
 
 
+def test_drift_sections_after_the_viewers_are_read(sandbox: SandboxProcess) -> None:
+    """What follows the viewers (read from the tree once the report ends) lands as before."""
+    quiet, run = _drifted(sandbox, "trailing_sections")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert comparable(run) == comparable(quiet)
+    assert _without_extra(run) == _without_extra(quiet)
+    (event,) = run.records("events")
+    (quiet_event,) = quiet.records("events")
+    added = {k: v for k, v in event["extra"].items() if k not in quiet_event["extra"]}
+    assert added == {
+        "viewer_total": "6",
+        "generated": "12/06/2026 10:00:00 AM",
+        "signature": {"by": "convey", "digest": "ab12"},
+    }
+
+
 @pytest.mark.parametrize("kind", ["spaced_numbers", "iso_timestamps"])
 def test_drift_read_the_same_as_a_quiet_run(sandbox: SandboxProcess, kind: str) -> None:
     quiet, run = _drifted(sandbox, kind)

@@ -1,15 +1,29 @@
 """The Webcasts report reader's own parts, in process: what its fast paths promise.
 
 The tap-level tests (test_webcasts*.py) run the reader over HTTP; these check the pieces
-that stand in for slower general ones give exactly what those give.
+that stand in for slower general ones give exactly what those give, and that the reader
+gives the same records however the report's bytes arrive.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import typing as t
+
+import pytest
 
 from tap_webinars import normalize as n
-from tap_webinars.platforms.webcasts_report import RegistrantTable, _Ids, session_type
+from tap_webinars.platforms.base import EventBundle, EventRef
+from tap_webinars.platforms.webcasts_report import (
+    RegistrantTable,
+    ReportMapping,
+    ReportReader,
+    _Ids,
+    session_type,
+)
+from tests.harness import SandboxProcess
+from tests.test_webcasts import CHILDREN, REPORT_PATH, SAMPLE, _login, _report
 
 
 def test_registrant_table_tells_first_listings_from_repeats() -> None:
@@ -61,3 +75,52 @@ def test_ids_are_n_stable_id_byte_for_byte() -> None:
             ("survey_response", ("57c065c53dc6df.26372211", None, 3)),
         ]:
             assert ids.make(kind, *parts) == n.stable_id(kind, registrant, *parts)
+
+
+class Trickle:
+    """A readable source giving *size* bytes a read: elements split across chunks."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self._data, self._at, self._size = data, 0, size
+
+    def read(self, size: int = -1) -> bytes:
+        del size
+        chunk = self._data[self._at : self._at + self._size]
+        self._at += len(chunk)
+        return chunk
+
+
+def _read(body: bytes, source: t.Any) -> tuple[dict[str, t.Any], dict[str, list[t.Any]]]:
+    """The events record and each stream's records the reader makes of *source*."""
+    mapping = ReportMapping(
+        lambda event_id, **columns: {"platform": "webcasts", "event_id": event_id, **columns},
+        time_zone="GMT",
+        report_url="http://sandbox" + REPORT_PATH,
+        event_list_url="http://sandbox/api/reporting/eventlist",
+        warn=lambda *_args: None,
+    )
+    bundle = EventBundle(event={})
+    ReportReader(mapping, EventRef(SAMPLE, None), bundle, frozenset(CHILDREN)).read(source)
+    records = {stream: list(lines) for stream, lines in bundle.records.items()}
+    bundle.close()
+    return bundle.event, records
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 1000])
+def test_the_report_reads_the_same_in_chunks_of_any_size(
+    sandbox: SandboxProcess, size: int
+) -> None:
+    """Viewers are taken from the tree as the chunks complete them, the rest at the end:
+    however the bytes arrive, the records are those of the report read in one piece."""
+    sandbox.configure(
+        webcasts={"drift": ["unknown_fields", "duplicate_viewer", "trailing_sections"]}
+    )
+    response = _report(sandbox, _login(sandbox))
+    assert response.status_code == 200
+    body = response.content
+    whole_event, whole = _read(body, io.BytesIO(body))
+    assert whole_event["extra"]["signature"] == {"by": "convey", "digest": "ab12"}
+    assert len(whole["registrants"]) == 7 and whole["survey_responses"]
+    event, records = _read(body, Trickle(body, size))
+    assert records == whole
+    assert event == whole_event

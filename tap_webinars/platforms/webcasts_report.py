@@ -18,11 +18,8 @@ import re
 import typing as t
 import xml.etree.ElementTree as ET
 from array import array
-from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import takewhile
-from operator import ne
 
 from tap_webinars import normalize as n
 from tap_webinars import redaction, safe_xml
@@ -152,11 +149,6 @@ def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
 
 
 RecordMaker = t.Callable[..., dict[str, t.Any]]  # PlatformAdapter.record
-
-
-def _drain(items: t.Iterable[t.Any]) -> None:
-    """Consume *items*, keeping nothing (in C: `deque` of no length)."""
-    deque(items, maxlen=0)
 
 
 class RegistrantTable:
@@ -355,35 +347,13 @@ class ReportReader:
         # (survey_id, question_id) attributes as sent -> what their responses share; bounded
         self.response_contexts: dict[tuple[str | None, str | None], _ResponseContext] = {}
         self.registrant_prefix = f'["registrant", {_json_part(self.event_id)}, '
+        self._started = False  # the root element was seen
+        self._inside: ET.Element | None = None  # a viewer outside `viewers`, being read
 
     def read(self, source: t.Any) -> None:
         """Parse the whole report from *source*, filling the bundle; fail on anything odd."""
-        root: ET.Element | None = None
-        viewers: ET.Element | None = None
-        path: list[str] = []  # tags of the open elements outside viewers, outermost first
         try:
-            events = safe_xml.iterparse(source, events=("start", "end"))
-            for kind, element in events:
-                tag = element.tag
-                if kind == "start":
-                    if root is None:
-                        root = element
-                        if tag != "convey_api":
-                            raise self._error(f"expected a convey_api document, got <{tag}>")
-                    elif tag == "viewer":
-                        # Its descendants' events pass by, unexamined (in C), up to and
-                        # including its own end; then it is complete.
-                        _drain(takewhile(partial(ne, ("end", element)), events))
-                        self.viewer(element)
-                        if viewers is not None:
-                            viewers.remove(element)
-                        continue
-                    elif tag == "viewers":
-                        viewers = element
-                    path.append(tag)
-                    continue
-                path.pop()
-                self.element(element, path[-1] if path else None)
+            self._parse(source)
         except (ET.ParseError, safe_xml.DTDForbidden) as error:
             problem = "refused" if isinstance(error, safe_xml.DTDForbidden) else "malformed"
             raise safe_xml.payload_error(
@@ -401,6 +371,91 @@ class ReportReader:
             "surveys": list(self.surveys.values()),
         }
         self.bundle.event = self.mapping.event_record(self.ref, report, self.analytics, extra)
+
+    def _parse(self, source: t.Any) -> None:
+        """The head from the parser's events; the viewers from the tree, as each completes.
+
+        Until `viewers` starts, each element of the head is handled as it ends (`element`).
+        Then the events stop: after each chunk every child of `viewers` but the last is
+        complete, so it is mapped and dropped from the tree; what follows the viewers is
+        walked in the tree once the document has ended (`_finish`). The order is the
+        document's, as if every element had been handled at its end.
+        """
+        tree = safe_xml.PullTree(("start", "end"))
+        ancestors: list[ET.Element] = []  # the open elements of the head, outermost first
+        viewers: ET.Element | None = None
+        for data in safe_xml.chunks(source):
+            tree.feed(data)
+            if viewers is None:
+                viewers = self._head(tree, ancestors)
+            if viewers is not None:
+                self._complete_viewers(viewers, keep_last=True)
+        tree.close()
+        if viewers is None:
+            viewers = self._head(tree, ancestors)
+        if viewers is not None:
+            self._complete_viewers(viewers, keep_last=False)
+            self._finish(viewers, ancestors)
+
+    def _head(self, tree: safe_xml.PullTree, ancestors: list[ET.Element]) -> ET.Element | None:
+        """Handle the queued events of the head; the `viewers` element once it starts."""
+        events = tree.events
+        while events:
+            kind, element = events.popleft()
+            if self._inside is not None:  # a viewer outside `viewers`: complete at its end
+                if element is self._inside and kind == "end":
+                    self._inside = None
+                    self.viewer(element)
+                    ancestors[-1].remove(element)
+                continue
+            if kind == "end":
+                ancestors.pop()
+                self.element(element, ancestors[-1].tag if ancestors else None)
+                continue
+            tag = element.tag
+            if not self._started:
+                self._started = True
+                if tag != "convey_api":
+                    raise self._error(f"expected a convey_api document, got <{tag}>")
+            if tag == "viewers":
+                tree.silence()
+                events.clear()  # what they told of is in the tree: `_finish` walks it
+                return element
+            if tag == "viewer":
+                self._inside = element
+                continue
+            ancestors.append(element)
+        return None
+
+    def _complete_viewers(self, viewers: ET.Element, *, keep_last: bool) -> None:
+        """Map the complete children of `viewers` (all but the last while it is read)."""
+        count = len(viewers) - 1 if keep_last else len(viewers)
+        if count > 0:
+            complete = viewers[:count]
+            del viewers[:count]
+            for child in complete:
+                self._walk(child, "viewers")
+
+    def _walk(self, element: ET.Element, parent: str | None) -> None:
+        """A complete element, as its events would have had it handled: viewers mapped."""
+        if element.tag == "viewer":
+            self.viewer(element)
+            return
+        for child in element:
+            self._walk(child, element.tag)
+        self.element(element, parent)
+
+    def _finish(self, viewers: ET.Element, ancestors: list[ET.Element]) -> None:
+        """The document has ended: `viewers` and what followed it in each of its ancestors."""
+        self.element(viewers, ancestors[-1].tag if ancestors else None)
+        ended = viewers
+        for depth in range(len(ancestors) - 1, -1, -1):
+            parent = ancestors[depth]
+            children = list(parent)
+            for later in children[children.index(ended) + 1 :]:
+                self._walk(later, parent.tag)
+            self.element(parent, ancestors[depth - 1].tag if depth else None)
+            ended = parent
 
     def element(self, element: ET.Element, parent: str | None) -> None:
         """Keep what a complete element of the report's head says (viewers aside)."""

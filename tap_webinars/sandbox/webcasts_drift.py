@@ -21,6 +21,8 @@ Kinds:
     java_timestamps    report times as Java prints them: `Tue Nov 04 15:04:01 GMT 2014`
     duplicate_event    the event list shows its first event twice, the copy with older activity
     duplicate_viewer   the report lists its first viewer twice
+    trailing_sections  sections after the viewers: a figure in report_data, an element in
+                       result and in convey_api, as a newer report version may add them
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ KINDS = frozenset(
         "java_timestamps",
         "duplicate_event",
         "duplicate_viewer",
+        "trailing_sections",
     }
 )
 US_TIME = re.compile(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d [AP]M")
@@ -93,7 +96,7 @@ def report(parts: t.Iterable[str], kinds: frozenset[str]) -> t.Iterator[str]:
             continue
         if "duplicate_viewer" in kinds and first_viewer is not None:
             yield first_viewer
-        yield part
+        yield _tail(part, kinds)
 
 
 def _head(part: str, kinds: frozenset[str]) -> str:
@@ -120,6 +123,18 @@ def _head(part: str, kinds: frozenset[str]) -> str:
         part = part.replace("<costcenter/>", "<costcenter>  \n </costcenter>")
     if "spaced_numbers" in kinds:
         part = ANALYTICS_FIGURE.sub(r"<\1> \2 \n<", part)
+    return part
+
+
+def _tail(part: str, kinds: frozenset[str]) -> str:
+    if "trailing_sections" in kinds:
+        part = part.replace(
+            "</viewers>\n</report_data>\n</result>\n",
+            "</viewers>\n<viewer_total>6</viewer_total>\n</report_data>\n"
+            "<generated>12/06/2026 10:00:00 AM</generated>\n</result>\n"
+            '<signature by="convey"><digest>ab12</digest></signature>\n',
+            1,
+        )
     return part
 
 
