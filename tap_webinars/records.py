@@ -99,8 +99,9 @@ class RecordLines:
     """One stream's records of one event, as the JSON lines the writer sends.
 
     `append` completes a record to the stream's columns, in schema order (a column the
-    adapter left out is null), and encodes it: an adapter may change or drop the record
-    after adding it. A column the schema does not know is an adapter bug that would
+    adapter left out is null, or takes its value from *keys*, the key columns all records
+    of the event share), and encodes it: an adapter may change or drop the record after
+    adding it. A column the schema does not know is an adapter bug that would
     otherwise be dropped silently, so it fails loudly instead.
 
     `blocks` gives the lines as blocks of newline-separated JSON (JSON text never holds a
@@ -108,9 +109,13 @@ class RecordLines:
     kept as the adapter built it, as JSON text, and the stream's `post_process` completes it.
     """
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, keys: t.Mapping[str, t.Any] | None = None) -> None:
         self.stream = stream
-        self._blank = dict.fromkeys(stream_columns(stream))
+        self._blank: dict[str, t.Any] = dict.fromkeys(stream_columns(stream))
+        if keys:  # the key columns every record of the event shares: added once, here
+            self._check(keys)
+            self._blank.update(keys)
+        self._keys = dict(keys or {})
         self._safe: list[str] | None = [] if SAFE_RECORD_PATH else None
         self._buffer = bytearray()
         self._memory: list[bytes] = []
@@ -122,19 +127,25 @@ class RecordLines:
         """Add one record at the end."""
         self._count += 1
         if self._safe is not None:
-            self._safe.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+            full = {**self._keys, **record} if self._keys else record
+            self._safe.append(json.dumps(full, ensure_ascii=False, separators=(",", ":")))
             return
         complete = self._blank.copy()
         complete.update(record)
         if len(complete) != len(self._blank):
-            unknown = sorted(record.keys() - self._blank.keys())
-            raise ValueError(f"{self.stream}: record has columns not in the schema: {unknown}")
+            self._check(record)
         buffer = self._buffer
         if buffer:
             buffer += b"\n"
         _encode_into(complete, buffer, -1)
         if len(buffer) >= LINES_BLOCK_BYTES:
             self._seal()
+
+    def _check(self, record: t.Mapping[str, t.Any]) -> None:
+        """Fail on a column the schema does not know, naming it."""
+        unknown = sorted(record.keys() - self._blank.keys())
+        if unknown:
+            raise ValueError(f"{self.stream}: record has columns not in the schema: {unknown}")
 
     def _seal(self) -> None:
         """The block being filled is full: keep it in memory, or on disk past the budget."""

@@ -79,10 +79,19 @@ class EventBundle:
 
     def add(self, stream: str, record: dict[str, t.Any]) -> None:
         """Queue *record* for *stream* (encoded now: the adapter may reuse the dict)."""
+        self.lines(stream).append(record)
+
+    def lines(self, stream: str, keys: t.Mapping[str, t.Any] | None = None) -> RecordLines:
+        """The queue of *stream*'s records.
+
+        *keys*, on the first call for a stream, are columns every record of it shares (the
+        event's key columns, `PlatformAdapter.record`): a hot loop then appends only the
+        rest of each record.
+        """
         lines = self.records.get(stream)
         if lines is None:
-            lines = self.records[stream] = RecordLines(stream)
-        lines.append(record)
+            lines = self.records[stream] = RecordLines(stream, keys)
+        return lines
 
     def close(self) -> None:
         """Release the spooled records (temporary files for large events)."""

@@ -19,12 +19,19 @@ import typing as t
 import xml.etree.ElementTree as ET
 from array import array
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from tap_webinars import normalize as n
 from tap_webinars import redaction, safe_xml
 from tap_webinars.errors import PayloadError
-from tap_webinars.platforms.base import EventBundle, EventRef, Viewing, map_fields, viewer_totals
+from tap_webinars.platforms.base import (
+    CHILD_STREAMS,
+    EventBundle,
+    EventRef,
+    Viewing,
+    map_fields,
+    viewer_totals,
+)
 
 # Event list `event_info` attributes (its text is the title). Times here are GMT.
 EVENT_LIST_FIELDS: n.FieldMap = {
@@ -143,7 +150,7 @@ ENVELOPE_PARENTS = frozenset({"convey_api", "result"})
 def in_time_zone(fields: n.FieldMap, tz: str) -> n.FieldMap:
     """*fields* with every timestamp read in *tz* (the report's time zone)."""
     return {
-        source: (column, partial(n.timestamp, tz=tz) if convert is n.timestamp else convert)
+        source: (column, n.timestamp_in(tz) if convert is n.timestamp else convert)
         for source, (column, convert) in fields.items()
     }
 
@@ -263,7 +270,7 @@ class ReportMapping:
         self.event_list_endpoint = redaction.redact_url(event_list_url)
         self.report_data_fields = in_time_zone(REPORT_DATA_FIELDS, time_zone)
         self.session_fields = in_time_zone(SESSION_FIELDS, time_zone)
-        self.local_time = partial(n.timestamp, tz=time_zone)
+        self.local_time = n.timestamp_in(time_zone)
 
     def read(
         self, source: t.Any, ref: EventRef, bundle: EventBundle, wanted: frozenset[str]
@@ -348,6 +355,9 @@ class ReportReader:
         self.response_contexts: dict[tuple[str | None, str | None], _ResponseContext] = {}
         self.registrant_prefix = f'["registrant", {_json_part(self.event_id)}, '
         self._started = False  # the root element was seen
+        # Each wanted stream's queue, the event's key columns filled in once, here.
+        keys = self.record(self.event_id)
+        self.lines = {s: bundle.lines(s, keys) for s in CHILD_STREAMS if s in wanted}
         self._inside: ET.Element | None = None  # a viewer outside `viewers`, being read
 
     def read(self, source: t.Any) -> None:
@@ -603,7 +613,10 @@ class ReportReader:
             target = REGISTRATION_FIELDS.get(key)
             if target is not None:
                 column, convert = target
-                columns[column] = convert(value)
+                if convert is n.text and value is not None:  # every one of them: inline
+                    columns[column] = value.strip() or None
+                else:
+                    columns[column] = convert(value)
             elif key in STANDARD_QUESTIONS_WITHOUT_COLUMN:
                 extra[key] = value
             else:
@@ -620,7 +633,7 @@ class ReportReader:
         columns["attended"] = attended
         columns["custom_fields"] = custom or None
         columns["extra"] = extra
-        self.bundle.add("registrants", self.record(self.event_id, **columns))
+        self.lines["registrants"].append(columns)
 
     def _sessions(
         self,
@@ -631,29 +644,22 @@ class ReportReader:
         if "registrant_sessions" not in self.wanted:
             return
         seen: dict[tuple[t.Any, ...], int] = {}
-        add, record, event_id = self.bundle.add, self.record, self.event_id
+        append = self.lines["registrant_sessions"].append
         for columns, extra in sessions:
             key = (columns.get("session_type"), columns.get("started_at"), columns.get("ended_at"))
             count = seen[key] = seen.get(key, 0) + 1
-            session_id = ids.make("session", *key, count)
-            add(
-                "registrant_sessions",
-                record(
-                    event_id,
-                    session_id=session_id,
-                    registrant_id=ids.registrant_id,
-                    email=email,
-                    **columns,
-                    attended=True,
-                    extra=extra,
-                ),
-            )
+            columns["session_id"] = ids.make("session", *key, count)
+            columns["registrant_id"] = ids.registrant_id
+            columns["email"] = email
+            columns["attended"] = True
+            columns["extra"] = extra
+            append(columns)
 
     def _questions(self, ids: _Ids, email: str | None, nodes: list[ET.Element]) -> int:
         if "questions" not in self.wanted:
             return len(nodes)
         seen: dict[str | None, int] = {}
-        add, record, event_id = self.bundle.add, self.record, self.event_id
+        append = self.lines["questions"].append
         for question in nodes:
             text = n.text(question.text)
             count = seen[text] = seen.get(text, 0) + 1
@@ -667,17 +673,15 @@ class ReportReader:
                     answered = True
                     answer = child.text
             extra.update(question.attrib)
-            add(
-                "questions",
-                record(
-                    event_id,
-                    question_id=ids.make("question", text, count),
-                    registrant_id=ids.registrant_id,
-                    email=email,
-                    question=text,
-                    answer=n.text(answer),
-                    extra=extra,
-                ),
+            append(
+                {
+                    "question_id": ids.make("question", text, count),
+                    "registrant_id": ids.registrant_id,
+                    "email": email,
+                    "question": text,
+                    "answer": n.text(answer),
+                    "extra": extra,
+                }
             )
         return len(nodes)
 
@@ -710,7 +714,7 @@ class ReportReader:
         attendance = 0
         wanted = "survey_responses" in self.wanted
         seen: dict[tuple[str | None, str | None], int] = {}
-        add, record, event_id = self.bundle.add, self.record, self.event_id
+        append = self.lines["survey_responses"].append if wanted else None
         for response in nodes:
             attributes = response.attrib
             context = self._response_context(
@@ -718,7 +722,7 @@ class ReportReader:
             )
             if context.attendance:
                 attendance += 1
-            if not wanted:
+            if append is None:
                 continue
             key = (context.survey_id, context.question_id)
             count = seen[key] = seen.get(key, 0) + 1
@@ -733,24 +737,22 @@ class ReportReader:
                 extra = {}
             else:
                 extra = {k: v for k, v in attributes.items() if k not in _RESPONSE_KEYS}
-            add(
-                "survey_responses",
-                record(
-                    event_id,
-                    response_id=ids.make("survey_response", *key, count),
-                    registrant_id=ids.registrant_id,
-                    email=email,
-                    kind="attendance" if context.attendance else "survey",
-                    survey_id=context.survey_id,
-                    survey_name=context.survey_name,
-                    survey_type=context.survey_type,
-                    question_id=context.question_id,
-                    question=context.question,
-                    question_type=context.question_type,
-                    answer=answer,
-                    answers=answers,
-                    extra=extra,
-                ),
+            append(
+                {
+                    "response_id": ids.make("survey_response", *key, count),
+                    "registrant_id": ids.registrant_id,
+                    "email": email,
+                    "kind": "attendance" if context.attendance else "survey",
+                    "survey_id": context.survey_id,
+                    "survey_name": context.survey_name,
+                    "survey_type": context.survey_type,
+                    "question_id": context.question_id,
+                    "question": context.question,
+                    "question_type": context.question_type,
+                    "answer": answer,
+                    "answers": answers,
+                    "extra": extra,
+                }
             )
         return len(nodes) - attendance, attendance
 
@@ -777,20 +779,16 @@ class ReportReader:
         )
         del totals["other_seconds"]  # in the total; the viewers stream has no column for it
         other_sessions = totals.pop("other_session_count")
-        record = self.record(
-            self.event_id,
-            registrant_id=ids.registrant_id,
-            email=email,
-            **totals,
-            question_count=questions,
-            survey_response_count=surveyed,
-            updated_at=totals["last_viewed_at"],
-            extra={
-                "attendance_response_count": attendance,
-                "other_session_count": other_sessions,
-            },
-        )
-        self.bundle.add("viewers", record)
+        totals["registrant_id"] = ids.registrant_id
+        totals["email"] = email
+        totals["question_count"] = questions
+        totals["survey_response_count"] = surveyed
+        totals["updated_at"] = totals["last_viewed_at"]
+        totals["extra"] = {
+            "attendance_response_count": attendance,
+            "other_session_count": other_sessions,
+        }
+        self.lines["viewers"].append(totals)
 
 
 _RESPONSE_KEYS = frozenset({"survey_id", "question_id"})  # sr attributes that are columns
