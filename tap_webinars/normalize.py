@@ -75,6 +75,14 @@ _EPOCH_MILLISECONDS = re.compile(r"\d{11,}")
 # (groups: month, day, year, hour, minute, second, A or P);
 # anything else in it (one-digit minutes, doubled spaces) is left to strptime.
 US_TIME = re.compile(r"(\d\d?)/(\d\d?)/(\d{4}) (\d\d?):(\d\d):(\d\d) ([AaPp])[Mm]", re.ASCII)
+# `T` and the 24-hour hour of a 12-hour clock's two digits and its A or P, in any case.
+_HOURS = {
+    f"{clock:02d}{half}": f"T{clock % 12 + (12 if half in 'Pp' else 0):02d}"
+    for clock in range(1, 13)
+    for half in "AaPp"
+}
+# Its most usual shape, every field two digits (four for the year): read by position.
+US_TIME_PADDED = re.compile(r"\d\d/\d\d/\d{4} \d\d:[0-5]\d:[0-5]\d [AaPp][Mm]", re.ASCII)
 
 
 def _parse_text(text: str) -> datetime:
@@ -140,15 +148,19 @@ def timestamp_in(tz: str | None) -> Converter:
     """
     if SAFE_RECORD_PATH or not _is_utc(tz):
         return partial(timestamp, tz=tz)
-    match_us_time = US_TIME.fullmatch
+    match_us_time = US_TIME_PADDED.fullmatch
+    days: dict[str, str] = {}  # `11/04/2014` -> `2014-11-04` ("" for no such day)
 
     def in_utc(value: t.Any) -> str | None:
-        if type(value) is str:
-            match = match_us_time(value)
-            if match is not None:
-                text = _us_time_text_in_utc(match)
-                if text:
-                    return text
+        if type(value) is str and match_us_time(value) is not None:
+            day = days.get(value[:10])
+            if day is None:
+                day = _iso_day(value[:2], value[3:5], value[6:10])
+                if len(days) < 4096:
+                    days[value[:10]] = day
+            hour = _HOURS.get(value[11:13] + value[20])  # None: not a 12-hour clock
+            if day and hour:  # minutes and seconds: [0-5]\d by the pattern
+                return day + hour + value[13:19] + "+00:00"
         return timestamp(value, tz=tz)
 
     return in_utc

@@ -293,3 +293,28 @@ def test_seconds_from_milliseconds_of_text_and_numbers() -> None:
         assert n.seconds_from_milliseconds(value) == seconds, value
     with pytest.raises(ValueError):
         n.seconds_from_milliseconds("abc")
+
+
+@pytest.mark.parametrize("tz", ["GMT", "UTC", "America/New_York"])
+def test_a_zone_bound_timestamp_converter_matches_strptime(tz: str) -> None:
+    """`timestamp_in` (a report's hot path: US text read by position) against strptime."""
+    convert = n.timestamp_in(tz)
+    zone = timezone.utc if tz in ("GMT", "UTC") else ZoneInfo(tz)
+    checked = 0
+    for text in [
+        *us_time_texts(5_000, seed=11),
+        "02/29/2024 12:00:00 am",
+        "02/29/2023 01:00:00 PM",
+    ]:
+        local = strptime_or_none(text, US_TIME)
+        if local is None:
+            with pytest.raises(ValueError, match="unrecognised timestamp"):
+                convert(text)
+            continue
+        expected = local.replace(tzinfo=zone).astimezone(timezone.utc)
+        assert convert(text) == expected.strftime("%Y-%m-%dT%H:%M:%S+00:00"), (text, tz)
+        assert convert(f" {text}\n") == convert(text)
+        checked += 1
+    assert checked > 2_000
+    assert convert(None) is None and convert("  ") is None
+    assert convert("2014-11-04T20:04:01Z") == "2014-11-04T20:04:01+00:00"

@@ -828,5 +828,5 @@ class _Ids:
         self.quoted = _json_part(registrant_id)
 
     def make(self, kind: str, *parts: t.Any) -> str:
-        rest = ", ".join(["null" if p is None else _quote(str(p)) for p in parts])
-        return _hash(f"[{_json_part(kind)}, {self.quoted}, {rest}]")
+        rest = ", ".join([_quote(p) if type(p) is str else _json_part(p) for p in parts])
+        return _hash(f"[{_quote(kind)}, {self.quoted}, {rest}]")
