@@ -4,9 +4,10 @@
     .venv/bin/python bench/_profile.py on24 16000
 
 The workload is `_marginal`'s larger size (one Webcasts report of N viewers, or one ON24
-event of N attending registrants, every stream). py-spy samples every thread of the tap
-(`--threads` off: stacks merged), from its start to its end; the tops are printed as shares
-of the samples. Not part of `make bench` (py-spy is not a dependency of the project).
+event of N attending registrants, every stream). py-spy samples the thread holding the GIL
+(`--gil`: where the CPU goes; `--all-threads` samples the waiting ones too), stacks of every
+thread merged, from its start to its end; the tops are printed as shares of the samples.
+Not part of `make bench` (py-spy is not a dependency of the project).
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def main() -> None:
     parser.add_argument("--py-spy", default="/tmp/spyenv/bin/py-spy")
     parser.add_argument("--rate", type=int, default=250)
     parser.add_argument("--limit", type=int, default=25)
+    parser.add_argument(
+        "--all-threads",
+        action="store_true",
+        help="sample threads waiting without the GIL too (wall time, not CPU)",
+    )
     options = parser.parse_args()
     sandbox = SandboxProcess()
     try:
@@ -83,6 +89,7 @@ def main() -> None:
             str(options.rate),
             "--output",
             str(collapsed),
+            *([] if options.all_threads else ["--gil"]),
             "--",
             str(BIN / "tap-webinars"),
             "--config",
