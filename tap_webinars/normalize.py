@@ -355,8 +355,10 @@ def apply_field_map(
     platform sends is lost. A field whose converter rejects it raises ValueError naming it.
     """
     columns: dict[str, t.Any] = {}
-    if isinstance(consumed, tuple):
-        skip: t.Container[str] = _skipped(consumed)
+    if consumed == ():
+        skip: t.Container[str] = consumed
+    elif isinstance(consumed, tuple):
+        skip = _skipped(consumed)
     else:
         skip = consumed if isinstance(consumed, (set, frozenset)) else set(consumed)
     extra: dict[str, t.Any] = {}
