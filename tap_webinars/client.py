@@ -20,16 +20,18 @@ from __future__ import annotations
 import abc
 import contextlib
 import functools
+import json
 import threading
 import time
 import typing as t
 from concurrent.futures import Future
 
+import msgspec
 import requests
 from singer_sdk.pagination import JSONPathPaginator, PageNumberPaginator
 from typing_extensions import override
 
-from tap_webinars import redaction
+from tap_webinars import raw_pages, redaction
 from tap_webinars.errors import AuthenticationError, PayloadError, RequestFailedError
 from tap_webinars.http import BrokenBody, HttpClient, decode_json
 from tap_webinars.redaction import redact_url
@@ -141,9 +143,11 @@ class TotalPagesPaginator(PageNumberPaginator):
 class OffsetTotalPaginator(PageNumberPaginator):
     """Page indexes from 0 until the items seen reach the envelope's total.
 
-    It notices what offset paging cannot survive quietly: a page that repeats the one before
-    (the API ignored the offset) fails, and a listing that ends short of its total (rows
-    deleted while paging) is reported through `short_by`, so the caller can say so.
+    Its items are each item's JSON bytes (`raw_pages`): a caller that keeps the listing
+    before using it builds the objects once, when it uses them. It notices what offset
+    paging cannot survive quietly: a page that repeats the one before (the API ignored the
+    offset) fails, and a listing that ends short of its total (rows deleted while paging)
+    is reported through `short_by`, so the caller can say so.
     """
 
     replaces_params = False
@@ -170,26 +174,34 @@ class OffsetTotalPaginator(PageNumberPaginator):
         self.short_by = 0
         self.repeated_page: int | None = None  # set when a page repeats its predecessor
         self._previous_first: t.Any = None
+        # The page last read (`items` is asked twice a page) and its first item, as objects.
+        self._page_response: requests.Response | None = None
+        self._page_items: list[t.Any] = []
+        self._page_first: t.Any = None
 
     def params(self) -> dict[str, t.Any]:
         """The query parameters that ask for the current page."""
         return {self.page_param: self.current_value, self.size_param: self.page_size}
 
+    def check(self, response: requests.Response) -> None:
+        """The response check of its pages: the envelope read, or the body decoded as JSON."""
+        if raw_pages.envelope(response, self.items_key, self.total_key) is None:
+            json_check(response)
+
     def items(self, response: requests.Response) -> list[t.Any]:
-        """The page's items; an envelope with a zero total may leave the list out."""
-        body = json_body(response)
+        """The page's items, each an object's JSON bytes; a zero total may leave them out."""
+        if response is self._page_response:
+            return self._page_items
+        total, items = self._envelope(response)
         endpoint = endpoint_of(response)
-        if not isinstance(body, dict):
-            raise PayloadError(endpoint, "expected a JSON object")
-        total = body.get(self.total_key)
-        if isinstance(total, str) and total.strip().isdigit():
-            total = int(total)
         if not isinstance(total, int) or isinstance(total, bool):
             raise PayloadError(endpoint, f"no '{self.total_key}' in the envelope")
-        items = body.get(self.items_key, [] if total == 0 else None)
+        if items is msgspec.UNSET:
+            items = [] if total == 0 else None
         if not isinstance(items, list):
             raise PayloadError(endpoint, f"expected a '{self.items_key}' list")
-        if items and self.current_value > 0 and items[0] == self._previous_first:
+        first = raw_pages.decode(items[0]) if items else None
+        if items and self.current_value > 0 and first == self._previous_first:
             self.repeated_page = self.current_value
             raise PayloadError(
                 endpoint,
@@ -197,7 +209,32 @@ class OffsetTotalPaginator(PageNumberPaginator):
                 "the API ignored the page offset",
             )
         self.total = total
+        self._page_response, self._page_items, self._page_first = response, items, first
         return items
+
+    def _envelope(self, response: requests.Response) -> tuple[t.Any, t.Any]:
+        """The total (a digit string read as a number) and the items (UNSET: left out)."""
+        read = raw_pages.envelope(response, self.items_key, self.total_key)
+        total: t.Any = None
+        items: t.Any = None
+        if read is not None:
+            total, items = read.total, read.items
+            if isinstance(items, list) and not all(bytes(memoryview(i)[:1]) == b"{" for i in items):
+                items = None  # not objects: the standard reading below says so
+        if read is None or items is None:  # the standard json module reads it
+            body = json_body(response)
+            if not isinstance(body, dict):
+                raise PayloadError(endpoint_of(response), "expected a JSON object")
+            total, items = body.get(self.total_key), body.get(self.items_key, msgspec.UNSET)
+            if isinstance(items, list):
+                if not all(isinstance(item, dict) for item in items):
+                    raise PayloadError(
+                        endpoint_of(response), f"a '{self.items_key}' item is not an object"
+                    )
+                items = [json.dumps(item).encode() for item in items]  # bytes like the rest
+        if isinstance(total, str) and total.strip().isdigit():
+            total = int(total)
+        return total, items
 
     def later_pages(self, first: requests.Response) -> list[dict[str, t.Any]]:
         """The parameters of every page after *first*, as its total and length foretell.
@@ -205,11 +242,10 @@ class OffsetTotalPaginator(PageNumberPaginator):
         They may be fetched at once; `has_more` still walks them in order, so a listing
         that changed meanwhile is noticed just as when paged one by one.
         """
-        body = json_body(first)
-        total = body.get(self.total_key) if isinstance(body, dict) else None
-        if isinstance(total, str) and total.strip().isdigit():
-            total = int(total)
-        items = body.get(self.items_key) if isinstance(body, dict) else None
+        try:
+            total, items = self._envelope(first)
+        except PayloadError:
+            return []
         if not isinstance(total, int) or not isinstance(items, list) or not items:
             return []
         pages = min(-(-total // len(items)), self.max_pages)
@@ -220,7 +256,7 @@ class OffsetTotalPaginator(PageNumberPaginator):
     @override
     def has_more(self, response: requests.Response) -> bool:
         items = self.items(response)
-        self._previous_first = items[0] if items else None
+        self._previous_first = self._page_first
         self.seen += len(items)
         assert self.total is not None
         if self.seen >= self.total:
@@ -399,11 +435,19 @@ class JsonApi:
         """The full URL of *path*."""
         return self.base_url + path
 
-    def request(self, path: str, params: t.Mapping[str, t.Any] | None = None) -> requests.Response:
-        """GET *path*; with a token, a refused token is renewed once and the call repeated."""
+    def request(
+        self,
+        path: str,
+        params: t.Mapping[str, t.Any] | None = None,
+        check: t.Callable[[requests.Response], None] = json_check,
+    ) -> requests.Response:
+        """GET *path*; with a token, a refused token is renewed once and the call repeated.
+
+        *check* reads the body on the request's worker (by default: decodes it as JSON).
+        """
         url = self.url(path)
         if self.token is None:
-            return self.http.request("GET", url, params=dict(params or {}), check=json_check)
+            return self.http.request("GET", url, params=dict(params or {}), check=check)
         token = self.token
         for attempt in range(2):
             current = token.current()
@@ -413,7 +457,7 @@ class JsonApi:
                     url,
                     params=dict(params or {}),
                     headers={"Authorization": f"Bearer {current}"},
-                    check=json_check,
+                    check=check,
                 )
             except AuthenticationError:
                 if attempt:
@@ -438,13 +482,36 @@ class JsonApi:
         first: requests.Response | None = None,
         concurrent_pages: bool = False,
     ) -> t.Iterator[dict[str, t.Any]]:
-        """Every item of a paged collection, as *paginator* walks it.
+        """Every item of a paged collection, as *paginator* walks it (see `pages`)."""
+        for response, items in self.pages(
+            path, params, paginator, first=first, concurrent_pages=concurrent_pages
+        ):
+            for item in items:
+                if not isinstance(item, dict):
+                    raise PayloadError(
+                        endpoint_of(response),
+                        f"a '{paginator.items_key}' item is not an object",
+                    )
+                yield item
+
+    def pages(
+        self,
+        path: str,
+        params: t.Mapping[str, t.Any],
+        paginator: Paging,
+        *,
+        first: requests.Response | None = None,
+        concurrent_pages: bool = False,
+    ) -> t.Iterator[tuple[requests.Response, list[t.Any]]]:
+        """Each page of a paged collection and its items (as `paginator.items` gives them).
 
         *first* is the first page when the caller already has it (a probe it reused).
         With *concurrent_pages*, a paginator that can tell every later page from the first
         (`later_pages`) has them fetched at once on the HTTP client's request workers (under
         its one cap on requests in flight); they are still walked, and yielded, in order.
+        A paginator's own `check`, when it has one, reads each body instead of `json_check`.
         """
+        check = getattr(paginator, "check", json_check)
         response = first
         asked = first is not None  # a paginator that replaces params does so after page one
         ahead: dict[_PageKey, Future[requests.Response]] = {}
@@ -455,18 +522,11 @@ class JsonApi:
                     replace = paginator.replaces_params and asked
                     query = page if replace else {**params, **page}
                     fetched = ahead.pop(_page_key(page), None)
-                    response = fetched.result() if fetched else self.request(path, query)
+                    response = fetched.result() if fetched else self.request(path, query, check)
                     if concurrent_pages and not asked:
-                        ahead = self._fetch_ahead(path, params, paginator, response)
+                        ahead = self._fetch_ahead(path, params, paginator, response, check)
                     asked = True
-                items = paginator.items(response)
-                for item in items:
-                    if not isinstance(item, dict):
-                        raise PayloadError(
-                            endpoint_of(response),
-                            f"a '{paginator.items_key}' item is not an object",
-                        )
-                    yield item
+                yield response, paginator.items(response)
                 try:
                     paginator.advance(response)
                 except RuntimeError as error:  # singer-sdk: the same token twice
@@ -481,13 +541,14 @@ class JsonApi:
         params: t.Mapping[str, t.Any],
         paginator: Paging,
         first: requests.Response,
+        check: t.Callable[[requests.Response], None],
     ) -> dict[_PageKey, Future[requests.Response]]:
         later = getattr(paginator, "later_pages", None)
         if later is None or paginator.replaces_params:
             return {}
         return {
             _page_key(page): self.http.submit(
-                functools.partial(self.request, path, {**params, **page})
+                functools.partial(self.request, path, {**params, **page}, check)
             )
             for page in later(first)
         }

@@ -65,7 +65,7 @@ from tap_webinars.platforms.base import (
     map_fields,
     viewer_totals,
 )
-from tap_webinars.records import RecordSpool
+from tap_webinars.raw_pages import PageSpool, decode, fields
 
 REGION_HOSTS = {"na": "https://api.on24.com", "eu": "https://api.eu.on24.com"}
 MAX_RANGE_MONTHS = 6  # overview: "the data can only be pulled 6 months at a time"
@@ -431,7 +431,7 @@ class On24Adapter(PlatformAdapter):
         """
         windows = date_windows(_pacific_day(start) - DAY_MARGIN, _pacific_day(end) + DAY_MARGIN)
         with ListingReads(self) as reads:
-            started: deque[Future[RecordSpool]] = deque()
+            started: deque[Future[PageSpool]] = deque()
 
             def start_next() -> None:
                 window = next(windows, None)
@@ -598,17 +598,18 @@ class On24Adapter(PlatformAdapter):
         params: t.Mapping[str, t.Any],
         role: Core | None,
         *,
-        seen: t.Callable[[dict[str, t.Any]], None] | None = None,
+        seen: t.Callable[[bytes], None] | None = None,
         **path_args: str,
-    ) -> RecordSpool:
+    ) -> PageSpool:
         """`items`, read in full before it is used: a spool the caller closes.
 
-        *seen* is shown each item as its page arrives (of every read, even one read again).
+        *seen* is shown each item (its JSON bytes) as its page arrives (of every read, even
+        one read again).
         """
         path = collection.path.format(**path_args)
         problem = ""
         for attempt in range(1, MAX_READS + 1):
-            spool = RecordSpool()
+            spool = PageSpool()
             try:
                 problem = self._read_once(collection, path, params, role, spool, seen=seen)
             except BaseException:
@@ -633,24 +634,28 @@ class On24Adapter(PlatformAdapter):
         path: str,
         params: t.Mapping[str, t.Any],
         role: Core | None,
-        spool: RecordSpool,
+        spool: PageSpool,
         *,
-        seen: t.Callable[[dict[str, t.Any]], None] | None = None,
+        seen: t.Callable[[bytes], None] | None = None,
     ) -> str:
-        """Read every page into *spool*; return what made the read inconsistent, or ""."""
+        """Read every page into *spool*; return what made the read inconsistent, or "".
+
+        The pages stay JSON until they are used: the check reads only each item's key.
+        """
         pages = collection.pages()
         check = ListingCheck(collection.key)
-        reads: t.Iterable[dict[str, t.Any]] = self.api.paged(
+        reads: t.Iterable[tuple[requests.Response, list[bytes]]] = self.api.pages(
             path, params, pages, concurrent_pages=True
         )
         if role is not None:
             reads = self.permissions.core_items(role, reads)
         try:
-            for item in reads:
-                check.see(item, pages.total)
-                spool.append(item)
-                if seen is not None:
-                    seen(item)
+            for _response, items in reads:
+                for item in items:
+                    check.see(item, pages.total)
+                    if seen is not None:
+                        seen(item)
+                spool.append_page(items)
         except PayloadError:
             if pages.repeated_page is None:
                 raise
@@ -746,7 +751,7 @@ class ListingReads:
 
     def __init__(self, adapter: On24Adapter) -> None:
         self.adapter = adapter
-        self._started: list[Future[RecordSpool]] = []
+        self._started: list[Future[PageSpool]] = []
 
     def __enter__(self) -> ListingReads:
         return self
@@ -764,9 +769,9 @@ class ListingReads:
         params: t.Mapping[str, t.Any],
         role: Core | None,
         *,
-        seen: t.Callable[[dict[str, t.Any]], None] | None = None,
+        seen: t.Callable[[bytes], None] | None = None,
         **path_args: str,
-    ) -> Future[RecordSpool]:
+    ) -> Future[PageSpool]:
         """Begin reading a listing (see `On24Adapter.read_listing`)."""
         read = submit_here(
             self.adapter.listing_threads(),
@@ -780,7 +785,7 @@ class ListingReads:
         self._started.append(read)
         return read
 
-    def items(self, read: Future[RecordSpool]) -> t.Iterator[dict[str, t.Any]]:
+    def items(self, read: Future[PageSpool]) -> t.Iterator[dict[str, t.Any]]:
         """The listing's items, once it is read (its refusal or failure raised here)."""
         self._started.remove(read)
         spool = read.result()
@@ -837,14 +842,16 @@ class AttendeeReader:
                 with contextlib.suppress(Exception):  # unused: the caller's error wins
                     read.result()
 
-    def saw(self, attendee: t.Mapping[str, t.Any]) -> None:
+    def saw(self, item: bytes) -> None:
         """An attendee as its page arrives: begin the catalog reads its answers will need.
 
         They are the reads mapping its answers would make (`answers`), only sooner: at
         the first survey question answered and the first poll answered, side by side.
+        Only its answers are read of the item (its JSON bytes), until both reads began.
         """
-        if "survey_responses" not in self.wanted:
+        if "survey_responses" not in self.wanted or len(self._catalog_reads) == 2:
             return
+        attendee = fields(item, ("surveys", "polls"))
         surveys = attendee.get("surveys")
         if isinstance(surveys, list) and any(
             isinstance(survey, dict) and survey.get("surveyquestions") for survey in surveys
@@ -1103,12 +1110,12 @@ class ListingCheck:
     totals: list[int] = field(default_factory=list)
     twice: int = 0
 
-    def see(self, item: t.Mapping[str, t.Any], total: int | None) -> None:
-        """Note one item and the total its page announced."""
+    def see(self, item: bytes, total: int | None) -> None:
+        """Note one item (its JSON bytes) and the total its page announced."""
         self._total(total)
-        key = n.identifier(item.get(self.key))
+        key = n.identifier(fields(item, (self.key,)).get(self.key))
         if key is None:
-            key = json.dumps(item, sort_keys=True, default=str)
+            key = json.dumps(decode(item), sort_keys=True, default=str)
         if key in self.keys:
             self.twice += 1
         self.keys.add(key)

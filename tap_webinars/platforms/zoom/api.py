@@ -194,7 +194,12 @@ class ZoomApi(JsonApi):
         self.http.stats = self.stats  # the run summary reads the client's stats
 
     @override
-    def request(self, path: str, params: t.Mapping[str, t.Any] | None = None) -> requests.Response:
+    def request(
+        self,
+        path: str,
+        params: t.Mapping[str, t.Any] | None = None,
+        check: t.Callable[[requests.Response], None] = json_check,
+    ) -> requests.Response:
         kind = label(path.split("?", 1)[0])
         self.pacers[kind].acquire()
         if kind == "Heavy":
@@ -202,7 +207,7 @@ class ZoomApi(JsonApi):
                 self.heavy_requests += 1
                 self.stats.heavy(self.heavy_requests)
         try:
-            response = super().request(path, params)
+            response = super().request(path, params, check)
         except AuthenticationError:
             raise
         except RequestFailedError as error:
