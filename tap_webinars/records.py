@@ -1,4 +1,4 @@
-"""The record path's switches, and two bounded-memory queues of records.
+"""The record path's switches, and the bounded-memory queue of a stream's records.
 
 `RecordLines` keeps one event's records of one stream between the adapter and the writer as
 the JSON the writer sends: each record is completed to its stream's columns (schema order,
@@ -6,11 +6,9 @@ null where absent) and encoded once, when the adapter adds it. The writer then s
 blocks of lines, and a record is never turned back into objects unless the SDK's own loop
 asks for them (a deselected property, a stream map).
 
-`RecordSpool` keeps objects (a listing's items, read in full before they are used) and
-spills them to disk in MessagePack batches (msgspec) beyond the first thousand.
-
-Both keep a few megabytes in memory and the rest in a temporary file, read back in order,
-so one huge report does not have to fit in memory.
+It keeps a few megabytes in memory and the rest in a temporary file, read back in order, so
+one huge report does not have to fit in memory. (A listing read in full before it is used
+keeps its pages as bytes: `raw_pages.PageSpool`.)
 
 `TAP_WEBINARS_SAFE_RECORD_PATH=1` restores the slow path everywhere it was made fast (the
 SDK's default writer, its full type conformance and deselection pass, strptime-only
@@ -23,7 +21,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import pickle
 import tempfile
 import typing as t
 
@@ -34,24 +31,13 @@ from tap_webinars.columns import stream_columns
 SAFE_RECORD_PATH_VARIABLE = "TAP_WEBINARS_SAFE_RECORD_PATH"
 SAFE_RECORD_PATH = os.environ.get(SAFE_RECORD_PATH_VARIABLE, "").strip() not in ("", "0")
 
-# RecordSpool: objects kept in memory before the spool starts writing batches to disk; a
-# listing item is a few kilobytes as Python objects, so this is a few megabytes a listing.
-SPOOL_MEMORY_RECORDS = 1000
-# Records written together: big enough that the per-call cost vanishes, small enough that
-# one batch read back stays a few megabytes.
-SPOOL_BATCH_RECORDS = 1000
-
-# RecordLines: encoded lines gathered into one block (one write to disk, one to stdout), and
-# the blocks kept in memory before the rest go to a temporary file.
+# Encoded lines gathered into one block (one write to disk, one to stdout), and the blocks
+# kept in memory before the rest go to a temporary file.
 LINES_BLOCK_BYTES = 1 << 18
 LINES_MEMORY_BYTES = 1 << 21
 
-# A batch on disk: one tag byte, its length (8 bytes, little-endian), then the batch.
-# MessagePack (msgspec) writes and reads a batch of records in a third of pickle's CPU; a
-# batch it cannot hold (an integer beyond 64 bits, a value of another type) is pickled.
-_MSGPACK, _PICKLE, _LINES = b"m", b"p", b"j"
-_encode_batch = msgspec.msgpack.Encoder().encode
-_decode_batch = msgspec.msgpack.Decoder().decode
+# A block on disk: its length (8 bytes, little-endian), then the block.
+_LENGTH_BYTES = 8
 
 
 def _encoding_hook(value: t.Any) -> t.Any:
@@ -66,27 +52,27 @@ _decode_line = msgspec.json.Decoder().decode
 
 
 class _Spill:
-    """A temporary file of tagged blocks, appended to and read back in order."""
+    """A temporary file of blocks, appended to and read back in order."""
 
     def __init__(self) -> None:
         self._file: t.IO[bytes] | None = None
         self._blocks = 0
 
-    def write(self, tag: bytes, blob: bytes | bytearray) -> None:
+    def write(self, block: bytes | bytearray) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self._file.seek(0, os.SEEK_END)
-        self._file.write(tag + len(blob).to_bytes(8, "little"))
-        self._file.write(blob)
+        self._file.write(len(block).to_bytes(_LENGTH_BYTES, "little"))
+        self._file.write(block)
         self._blocks += 1
 
-    def read(self) -> t.Iterator[tuple[bytes, bytes]]:
+    def read(self) -> t.Iterator[bytes]:
         if self._file is None:
             return
         self._file.seek(0)
         for _ in range(self._blocks):
-            head = self._file.read(9)
-            yield head[:1], self._file.read(int.from_bytes(head[1:], "little"))
+            length = int.from_bytes(self._file.read(_LENGTH_BYTES), "little")
+            yield self._file.read(length)
 
     def close(self) -> None:
         if self._file is not None:
@@ -155,7 +141,7 @@ class RecordLines:
             self._memory.append(block)
             self._memory_bytes += len(block)
         else:
-            self._spill.write(_LINES, block)
+            self._spill.write(block)
 
     def __len__(self) -> int:
         return self._count
@@ -165,8 +151,7 @@ class RecordLines:
         if self._safe is not None:
             raise RuntimeError("the safe record path keeps records, not encoded lines")
         yield from self._memory
-        for _tag, block in self._spill.read():
-            yield block
+        yield from self._spill.read()
         if self._buffer:
             yield self._buffer
 
@@ -181,59 +166,4 @@ class RecordLines:
         self._buffer = bytearray()
         self._memory = []
         self._memory_bytes = 0
-        self._spill.close()
-
-
-class RecordSpool:
-    """Append-then-read queue of objects: in memory while few, batches on disk beyond.
-
-    The spool keeps the objects it is given (no JSON round trip): a caller must not change
-    one after adding it. An object read back from disk is equal as JSON to the one added
-    (a tuple comes back a list). On the safe path each is kept as its JSON text instead.
-    """
-
-    def __init__(self) -> None:
-        self._as_json = SAFE_RECORD_PATH
-        self._spill = _Spill()
-        self._pending: list[t.Any] = []
-        self._count = 0
-
-    def append(self, record: t.Mapping[str, t.Any]) -> None:
-        """Add one record at the end."""
-        if self._as_json:
-            self._pending.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-        else:
-            self._pending.append(record)
-        self._count += 1
-        spilled = self._count > len(self._pending)
-        limit = SPOOL_BATCH_RECORDS if spilled else SPOOL_MEMORY_RECORDS
-        if len(self._pending) >= limit:
-            self._write_batch()
-
-    def _write_batch(self) -> None:
-        try:
-            tag, blob = _MSGPACK, _encode_batch(self._pending)
-        except (TypeError, OverflowError):
-            tag, blob = _PICKLE, pickle.dumps(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
-        self._spill.write(tag, blob)
-        self._pending = []
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> t.Iterator[dict[str, t.Any]]:
-        if self._as_json:
-            return (json.loads(line) for line in self._items())
-        return self._items()
-
-    def _items(self) -> t.Iterator[t.Any]:
-        for tag, blob in self._spill.read():
-            # Batches this spool itself wrote to its own temporary file.
-            yield from (_decode_batch(blob) if tag == _MSGPACK else pickle.loads(blob))  # noqa: S301
-        yield from self._pending
-
-    def close(self) -> None:
-        """Free the memory and delete the temporary file."""
-        self._pending = []
-        self._count = 0
         self._spill.close()

@@ -318,3 +318,26 @@ def test_a_zone_bound_timestamp_converter_matches_strptime(tz: str) -> None:
     assert checked > 2_000
     assert convert(None) is None and convert("  ") is None
     assert convert("2014-11-04T20:04:01Z") == "2014-11-04T20:04:01+00:00"
+
+
+def test_field_maps_send_every_field_to_a_column_or_extra() -> None:
+    fields: n.FieldMap = {
+        "id": ("record_id", n.identifier),
+        "name": ("name", n.text),
+        "count": ("count", n.integer),
+        "absent": ("absent", n.text),
+    }
+    source = {"zeta": 1, "name": "  Ann \n", "id": 7.0, "skip": "x", "count": "1,204", "alpha": []}
+    columns, extra = n.apply_field_map(source, fields, consumed=("skip",))
+    assert columns == {"record_id": "7", "name": "Ann", "count": 1204}
+    assert list(extra.items()) == [("zeta", 1), ("alpha", [])]  # in the source's order
+    assert n.apply_field_map({"name": "", "id": "9"}, fields) == (
+        {"name": None, "record_id": "9"},
+        {},
+    )
+    with pytest.raises(ValueError, match="field 'count'"):
+        n.apply_field_map({"count": "many"}, fields)
+    # Two fields for one column: the later in the source wins, as sent.
+    aliases: n.FieldMap = {"a": ("x", n.text), "b": ("x", n.text)}
+    assert n.apply_field_map({"b": "B", "a": "A"}, aliases) == ({"x": "A"}, {})
+    assert n.apply_field_map({"a": "A", "b": "B"}, aliases, consumed={"c"}) == ({"x": "B"}, {})
