@@ -131,3 +131,22 @@ def test_a_dtd_under_an_encoding_name_expat_lacks_is_never_expanded(name: str) -
     for parse in parse_both(data):
         with pytest.raises((safe_xml.DTDForbidden, ET.ParseError)):
             parse()
+
+
+def test_a_silenced_pull_tree_queues_no_more_events_and_still_builds_the_tree() -> None:
+    """The report reader silences the events at `viewers`: none may pile up after that."""
+    tree = safe_xml.PullTree(("start", "end"))
+    tree.feed(b"<a><b/>")
+    assert [(kind, e.tag) for kind, e in tree.events] == [
+        ("start", "a"),
+        ("start", "b"),
+        ("end", "b"),
+    ]
+    tree.events.clear()
+    tree.silence()
+    tree.feed(b"<c><d/></c>" * 1000 + b"<e/></a>")
+    assert not tree.events
+    root = tree.close()
+    assert [child.tag for child in root][:2] == ["b", "c"] and len(root) == 1002
+    with pytest.raises(safe_xml.DTDForbidden):
+        safe_xml.PullTree().feed(b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
