@@ -39,6 +39,7 @@ from tap_webinars.redaction import redact_url
 T = t.TypeVar("T")
 
 _BODY = "_tap_webinars_body"
+_BRACE = ord("{")  # the first byte of a JSON object
 
 
 def json_body(response: requests.Response) -> t.Any:
@@ -219,7 +220,7 @@ class OffsetTotalPaginator(PageNumberPaginator):
         items: t.Any = None
         if read is not None:
             total, items = read.total, read.items
-            if isinstance(items, list) and not all(bytes(memoryview(i)[:1]) == b"{" for i in items):
+            if isinstance(items, list) and not all(memoryview(i)[0] == _BRACE for i in items):
                 items = None  # not objects: the standard reading below says so
         if read is None or items is None:  # the standard json module reads it
             body = json_body(response)

@@ -225,6 +225,7 @@ REGISTRANT_FIELDS: n.FieldMap = {
     "lastactivity": ("updated_at", _time),
 }
 CUSTOM_FIELDS = tuple(f"std{i}" for i in range(1, 11))
+REGISTRANT_CONSUMED = ("eventid", "userstatus", *CUSTOM_FIELDS)  # read apart, not extra
 # Act-On: live and archive duration, engagement score, poll / question / survey counts,
 # resources viewed. Minutes become seconds.
 VIEWER_FIELDS: n.FieldMap = {
@@ -702,7 +703,7 @@ class On24Adapter(PlatformAdapter):
             endpoint,
             registrant,
             REGISTRANT_FIELDS,
-            consumed=("eventid", "userstatus", *CUSTOM_FIELDS),
+            consumed=REGISTRANT_CONSUMED,
         )
         if columns.get("registrant_id") is None:
             raise PayloadError(endpoint, "a registrant has no 'eventuserid'")
