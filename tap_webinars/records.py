@@ -116,8 +116,7 @@ class RecordLines:
             full = {**self._keys, **record} if self._keys else record
             self._safe.append(json.dumps(full, ensure_ascii=False, separators=(",", ":")))
             return
-        complete = self._blank.copy()
-        complete.update(record)
+        complete = {**self._blank, **record}  # one C call: the columns in schema order
         if len(complete) != len(self._blank):
             self._check(record)
         buffer = self._buffer
