@@ -355,7 +355,7 @@ def apply_field_map(
     platform sends is lost. A field whose converter rejects it raises ValueError naming it.
 
     A field map is compiled once (`_plan`): its fields are looked up in the source, and the
-    rest go to `extra` in one pass of C when there is none (an ON24 registrant has 54
+    rest go to `extra` in one pass of C when there is none (a registrant can have fifty
     fields, most of them text); a map that sends two fields to one column, or a *consumed*
     that is not a tuple, takes the field-by-field loop, where the source's order decides.
     """

@@ -1,7 +1,7 @@
 """A listing's pages kept as the bytes they came as: each item built once, when it is used.
 
-A listing read in full before it is used (ON24's, which must prove one read of all its
-pages consistent first) needs of each item only a field or two on that first read: its
+A listing read in full before it is used (one that must prove a read of all its pages
+consistent first) needs of each item only a field or two on that first read: its
 key, whether it answered a survey. msgspec reads those fields and skips the rest without
 building objects (`envelope`, `fields`); `PageSpool` then keeps each page's items as one
 JSON array of their bytes, a few megabytes in memory and the rest in a temporary file, and
