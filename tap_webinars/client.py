@@ -162,10 +162,12 @@ class OffsetTotalPaginator(PageNumberPaginator):
         page_param: str,
         size_param: str,
         max_pages: int = 10_000,
+        key: str | None = None,
     ) -> None:
         super().__init__(0)
         self.items_key = items_key
         self.total_key = total_key
+        self.key = key  # the field that tells items apart (`keys`), if the caller needs it
         self.page_size = page_size
         self.page_param = page_param
         self.size_param = size_param
@@ -186,14 +188,14 @@ class OffsetTotalPaginator(PageNumberPaginator):
 
     def check(self, response: requests.Response) -> None:
         """The response check of its pages: the envelope read, or the body decoded as JSON."""
-        if raw_pages.envelope(response, self.items_key, self.total_key) is None:
+        if raw_pages.envelope(response, self.items_key, self.total_key, self.key) is None:
             json_check(response)
 
     def items(self, response: requests.Response) -> list[t.Any]:
         """The page's items, each an object's JSON bytes; a zero total may leave them out."""
         if response is self._page_response:
             return self._page_items
-        total, items = self._envelope(response)
+        total, items, _keys = self._envelope(response)
         endpoint = endpoint_of(response)
         if not isinstance(total, int) or isinstance(total, bool):
             raise PayloadError(endpoint, f"no '{self.total_key}' in the envelope")
@@ -213,14 +215,25 @@ class OffsetTotalPaginator(PageNumberPaginator):
         self._page_response, self._page_items, self._page_first = response, items, first
         return items
 
-    def _envelope(self, response: requests.Response) -> tuple[t.Any, t.Any]:
-        """The total (a digit string read as a number) and the items (UNSET: left out)."""
-        read = raw_pages.envelope(response, self.items_key, self.total_key)
+    def keys(self, response: requests.Response) -> list[t.Any]:
+        """Each item's `key` field as sent (None where it has none), in the items' order."""
+        if self.key is None:
+            raise TypeError("this paginator was made without a key")
+        return self._envelope(response)[2]
+
+    def _envelope(self, response: requests.Response) -> tuple[t.Any, t.Any, list[t.Any]]:
+        """The total (a digit string read as a number), the items (UNSET: left out), keys."""
+        read = raw_pages.envelope(response, self.items_key, self.total_key, self.key)
         total: t.Any = None
         items: t.Any = None
+        keys: list[t.Any] | None = None
         if read is not None:
-            total, items = read.total, read.items
-            if isinstance(items, list) and not all(memoryview(i)[0] == _BRACE for i in items):
+            total, items, keys = read
+            if isinstance(items, list) and (
+                keys is None
+                if self.key is not None
+                else not all(memoryview(i)[0] == _BRACE for i in items)
+            ):
                 items = None  # not objects: the standard reading below says so
         if read is None or items is None:  # the standard json module reads it
             body = json_body(response)
@@ -232,10 +245,12 @@ class OffsetTotalPaginator(PageNumberPaginator):
                     raise PayloadError(
                         endpoint_of(response), f"a '{self.items_key}' item is not an object"
                     )
+                if self.key is not None:
+                    keys = [item.get(self.key) for item in items]
                 items = [json.dumps(item).encode() for item in items]  # bytes like the rest
         if isinstance(total, str) and total.strip().isdigit():
             total = int(total)
-        return total, items
+        return total, items, keys or []
 
     def later_pages(self, first: requests.Response) -> list[dict[str, t.Any]]:
         """The parameters of every page after *first*, as its total and length foretell.
@@ -244,7 +259,7 @@ class OffsetTotalPaginator(PageNumberPaginator):
         that changed meanwhile is noticed just as when paged one by one.
         """
         try:
-            total, items = self._envelope(first)
+            total, items, _keys = self._envelope(first)
         except PayloadError:
             return []
         if not isinstance(total, int) or not isinstance(items, list) or not items:

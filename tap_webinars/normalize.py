@@ -354,18 +354,20 @@ def apply_field_map(
     `extra` keeps every source field no column took (nor listed in *consumed*), so nothing a
     platform sends is lost. A field whose converter rejects it raises ValueError naming it.
 
-    A field map is compiled once (`_plan`): its fields are looked up in the source, and the
-    rest go to `extra` in one pass of C when there is none (a registrant can have fifty
-    fields, most of them text); a map that sends two fields to one column, or a *consumed*
-    that is not a tuple, takes the field-by-field loop, where the source's order decides.
+    A field map is compiled once (`_plan`): `extra` starts as a copy of the source (one C
+    call) and each field taken or consumed is popped from it, so a registrant of fifty
+    fields, most of them unmapped, costs one pop per mapped field and no pass over the rest;
+    a map that sends two fields to one column, or a *consumed* that is not a tuple, takes
+    the field-by-field loop, where the source's order decides.
     """
     plan = _plan(fields, consumed) if type(consumed) is tuple else None
     if plan is None:
         return _apply_each(source, fields, consumed)
     columns: dict[str, t.Any] = {}
-    get = source.get
+    extra = dict(source)  # what no column takes: the source, less each field taken
+    take = extra.pop
     for name, column, convert, inline in plan.fields:
-        value = get(name, _MISSING)
+        value = take(name, _MISSING)
         if value is _MISSING:
             continue
         if inline and type(value) is str:
@@ -375,10 +377,9 @@ def apply_field_map(
             columns[column] = convert(value)
         except (TypeError, ValueError) as error:
             raise ValueError(f"field {name!r}: {error}") from None
-    known = plan.known
-    if source.keys() <= known:
-        return columns, {}
-    return columns, {name: value for name, value in source.items() if name not in known}
+    for name in plan.consumed:
+        take(name, None)
+    return columns, extra
 
 
 _MISSING: t.Any = object()
@@ -388,21 +389,22 @@ class _Plan(t.NamedTuple):
     """A field map compiled for `apply_field_map`."""
 
     fields: tuple[tuple[str, str, Converter, bool], ...]  # source, column, converter, inline
-    known: frozenset[str]  # mapped or consumed: never in extra
+    consumed: tuple[str, ...]  # read apart by the caller: never in extra
 
 
-# (id of a field map, consumed) -> (the map, its plan or None); the map is kept, so its id
-# is not reused while cached. Maps made per call (none are) would fill it, then go uncached.
-_PLANS: dict[tuple[int, tuple[str, ...]], tuple[FieldMap, _Plan | None]] = {}
+# (id of a field map, id of consumed) -> (the map, consumed, its plan or None); both are
+# kept, so neither id is reused while cached, and a hit costs no hashing of the consumed
+# names. Maps or consumed tuples made per call (none are) would fill it, then go uncached.
+_PLANS: dict[tuple[int, int], tuple[FieldMap, tuple[str, ...], _Plan | None]] = {}
 _MAX_PLANS = 1024
 
 
 def _plan(fields: FieldMap, consumed: tuple[str, ...]) -> _Plan | None:
     """The compiled plan of *fields*; None where source order must decide (or none fits)."""
-    key = (id(fields), consumed)
+    key = (id(fields), id(consumed))
     cached = _PLANS.get(key)
-    if cached is not None and cached[0] is fields:
-        return cached[1]
+    if cached is not None and cached[0] is fields and cached[1] is consumed:
+        return cached[2]
     if len(_PLANS) >= _MAX_PLANS:
         return None
     targets = [column for column, _convert in fields.values()]
@@ -413,9 +415,9 @@ def _plan(fields: FieldMap, consumed: tuple[str, ...]) -> _Plan | None:
                 (name, column, convert, convert is text or convert is identifier)
                 for name, (column, convert) in fields.items()
             ),
-            frozenset(fields) | frozenset(consumed),
+            tuple(name for name in dict.fromkeys(consumed) if name not in fields),
         )
-    _PLANS[key] = (fields, plan)
+    _PLANS[key] = (fields, consumed, plan)
     return plan
 
 

@@ -33,11 +33,14 @@ _NO_ENVELOPE = object()  # cached: the body is left to the standard json module
 _decode_any = msgspec.json.Decoder().decode
 
 
-class Envelope(t.Protocol):
-    """A page's envelope as `envelope` reads it: the total as sent, the items as bytes."""
+class Envelope(t.NamedTuple):
+    """A page's envelope as `envelope` reads it."""
 
-    total: t.Any
-    items: list[msgspec.Raw] | msgspec.UnsetType | None
+    total: t.Any  # as sent
+    items: list[msgspec.Raw] | msgspec.UnsetType | None  # each item as its bytes
+    # Each item's key as sent (None where it has none), when asked for; None when not asked,
+    # or when an item is not an object.
+    keys: list[t.Any] | None
 
 
 def decode(document: bytes | bytearray | memoryview | msgspec.Raw) -> t.Any:
@@ -48,21 +51,28 @@ def decode(document: bytes | bytearray | memoryview | msgspec.Raw) -> t.Any:
         return json.loads(bytes(document))
 
 
-def envelope(response: requests.Response, items_key: str, total_key: str) -> Envelope | None:
+def envelope(
+    response: requests.Response, items_key: str, total_key: str, key: str | None = None
+) -> Envelope | None:
     """The page's total and items (each as its bytes), read once; None: for `json.loads`.
 
+    With *key*, each item's value of that field too, read in the same way (the field is
+    what tells two items apart); an item that is not an object then leaves `keys` None.
     None too when the body is not an object with a list of items: the standard reading then
     says what is wrong, as it did before. Bytes that are not UTF-8 are refused here, as
     json.loads refuses them; msgspec does not look inside the strings it skips.
     """
-    cached = response.__dict__.get(_CACHE)
+    cache = response.__dict__.setdefault(_CACHE, {})
+    asked = (items_key, total_key, key)
+    cached = cache.get(asked)
     if cached is None:
-        cached = _read_envelope(response, items_key, total_key)
-        response.__dict__[_CACHE] = cached
+        cached = cache[asked] = _read_envelope(response, items_key, total_key, key)
     return None if cached is _NO_ENVELOPE else t.cast("Envelope", cached)
 
 
-def _read_envelope(response: requests.Response, items_key: str, total_key: str) -> object:
+def _read_envelope(
+    response: requests.Response, items_key: str, total_key: str, key: str | None
+) -> object:
     if (response.encoding or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8"):
         return _NO_ENVELOPE
     body = response.content
@@ -72,7 +82,13 @@ def _read_envelope(response: requests.Response, items_key: str, total_key: str) 
             body.decode("utf-8", "surrogatepass")  # what json.loads accepts of bytes
     except (msgspec.MsgspecError, UnicodeDecodeError):
         return _NO_ENVELOPE
-    return read
+    keys = None
+    if key is not None and isinstance(read.items, list):
+        try:
+            keys = [item.key for item in _keys_decoder(items_key, key).decode(body).items]
+        except msgspec.ValidationError:
+            keys = None  # an item is not an object
+    return Envelope(read.total, read.items, keys)
 
 
 @functools.cache
@@ -84,6 +100,17 @@ def _envelope_decoder(items_key: str, total_key: str) -> msgspec.json.Decoder[t.
             ("items", list[msgspec.Raw] | None | msgspec.UnsetType, msgspec.UNSET),
         ],
         rename={"total": total_key, "items": items_key},
+    )
+    return msgspec.json.Decoder(shape)
+
+
+@functools.cache
+def _keys_decoder(items_key: str, key: str) -> msgspec.json.Decoder[t.Any]:
+    item = msgspec.defstruct("Key", [("key", t.Any, None)], rename={"key": key})
+    shape = msgspec.defstruct(
+        "Keys",
+        [("items", list[item] | None | msgspec.UnsetType, msgspec.UNSET)],  # type: ignore[valid-type]
+        rename={"items": items_key},
     )
     return msgspec.json.Decoder(shape)
 
@@ -112,6 +139,32 @@ def _fields_decoder(names: tuple[str, ...]) -> msgspec.json.Decoder[t.Any]:
         rename=dict(zip(attributes, names, strict=True)),
     )
     return msgspec.json.Decoder(shape)
+
+
+def fields_of_each(
+    items: t.Sequence[msgspec.Raw | bytes], names: tuple[str, ...]
+) -> list[dict[str, t.Any]]:
+    """`fields` of each item (JSON objects' bytes), read in one pass where all are objects."""
+    if not items:
+        return []
+    try:
+        read = _each_decoder(names).decode(b"[" + b",".join(items) + b"]")
+    except msgspec.MsgspecError:
+        return [fields(item, names) for item in items]
+    return [
+        {
+            name: value
+            for name, value in zip(names, msgspec.structs.astuple(one), strict=True)
+            if value is not msgspec.UNSET
+        }
+        for one in read
+    ]
+
+
+@functools.cache
+def _each_decoder(names: tuple[str, ...]) -> msgspec.json.Decoder[t.Any]:
+    shape = _fields_decoder(names).type
+    return msgspec.json.Decoder(list[shape])  # type: ignore[valid-type]
 
 
 class PageSpool:

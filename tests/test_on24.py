@@ -837,3 +837,106 @@ def test_concurrency_changes_neither_the_requests_nor_the_output(
         return {p["context"]["event_id"]: p["replication_key_value"] for p in partitions}
 
     assert bookmarks(serial) == bookmarks(parallel)
+
+
+def test_a_listing_check_counts_each_row_seen_again_as_one_row_at_a_time_would() -> None:
+    """The check reads a page's keys at once; what it counts is what a row-by-row count is."""
+    import json as json_module
+    import random
+
+    from tap_webinars.platforms.on24.listing import ListingCheck
+
+    rng = random.Random(20)
+    for _ in range(300):
+        pages = []
+        for _page in range(rng.randint(1, 4)):
+            rows = []
+            for _row in range(rng.randint(0, 6)):
+                kind = rng.random()
+                if kind < 0.7:  # an id, as a number or as text with spaces
+                    key: t.Any = rng.choice([rng.randint(1, 8), f" {rng.randint(1, 8)} "])
+                    rows.append({"id": key, "n": rng.randint(1, 3)})
+                else:  # no id: told apart by its whole content
+                    rows.append({"n": rng.randint(1, 3)} if kind < 0.85 else {"id": None})
+            pages.append(rows)
+        check = ListingCheck()
+        expected_seen: set[str] = set()
+        twice = 0
+        for rows in pages:
+            items = [json_module.dumps(row).encode() for row in rows]
+            check.see(items, [row.get("id") for row in rows], total=None)
+            for row in rows:  # the reference: one row at a time
+                name = str(row["id"]).strip() if row.get("id") is not None else None
+                name = name or json_module.dumps(row, sort_keys=True)
+                twice += name in expected_seen
+                expected_seen.add(name)
+        assert check.twice == twice
+        assert len(check.keys) == len(expected_seen)
+        assert (check.problem(None) == f"{twice} items came twice") == (twice > 0)
+
+
+def test_an_attendee_page_begins_the_catalog_reads_its_answers_need() -> None:
+    """`saw` reads only the answers of a page's attendees; any shape gets json.loads's verdict."""
+    import json as json_module
+    import logging
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tap_webinars.platforms.base import EventBundle
+    from tap_webinars.platforms.on24.attendees import AttendeeReader
+    from tap_webinars.platforms.on24.mapping import EventMapping
+
+    class Api:
+        def get(self, path: str) -> dict[str, t.Any]:
+            return {}
+
+    class Permissions:
+        def optional(self, _role: object, read: t.Callable[[], t.Any]) -> t.Any:
+            return read()
+
+    threads = ThreadPoolExecutor(2)
+
+    class Context:
+        base_url = "https://api.example.com/v2/client/1"
+        api = Api()
+        permissions = Permissions()
+        logger = logging.getLogger("test")
+        settings = None
+
+        def listing_threads(self) -> ThreadPoolExecutor:
+            return threads
+
+    shapes: list[dict[str, t.Any]] = [
+        {"surveys": [], "polls": []},
+        {"surveys": [{"surveyquestions": []}], "polls": None},
+        {"surveys": [{"surveyquestions": [{"q": 1}]}]},
+        {"surveys": [{"surveyquestions": "yes"}]},  # truthy, not a list
+        {"surveys": ["not an object", {"surveyquestions": [1]}]},
+        {"surveys": {"surveyquestions": [1]}},  # not a list: no survey answered
+        {"polls": [{"pollid": 1}]},
+        {"polls": "[]"},  # not a list
+        {"polls": [], "x": float("nan")},  # json.loads only
+        {},
+    ]
+    pages = [[shape] for shape in shapes] + [shapes[:3], shapes[5:8], []]
+    try:
+        for rows in pages:
+            reader = AttendeeReader(
+                t.cast("t.Any", Context()),
+                EventMapping(Context.base_url, "5"),
+                frozenset({"survey_responses"}),
+                EventBundle(event={}).records,
+            )
+            with reader:
+                reader.saw([json_module.dumps(row).encode() for row in rows])
+                started = {path.rsplit("/", 1)[1] for path in reader._catalog_reads}
+            surveys = any(
+                isinstance(row.get("surveys"), list)
+                and any(isinstance(s, dict) and s.get("surveyquestions") for s in row["surveys"])
+                for row in rows
+            )
+            polls = any(isinstance(row.get("polls"), list) and row["polls"] for row in rows)
+            expected = {"survey"} if surveys else set()
+            expected |= {"poll"} if polls else set()
+            assert started == expected, rows
+    finally:
+        threads.shutdown()

@@ -129,3 +129,67 @@ def test_offset_pages_name_what_is_wrong_with_a_page(body: bytes, problem: str) 
     pages = OffsetTotalPaginator("items", "total", page_size=2, page_param="p", size_param="s")
     with pytest.raises(PayloadError, match=problem):
         pages.items(page(body))
+
+
+def test_envelope_reads_each_items_key_where_asked() -> None:
+    body = b'{"total":4,"items":[{"id":7,"x":[{"id":9}]},{"id":"8 "},{"x":1},{"id":null}]}'
+    read = raw_pages.envelope(page(body), "items", "total", key="id")
+    assert read is not None
+    assert read.keys == [7, "8 ", None, None]  # as sent; none where an item has none
+    assert raw_pages.envelope(page(body), "items", "total").keys is None  # not asked
+    not_objects = raw_pages.envelope(
+        page(b'{"total":2,"items":[{"id":1},2]}'), "items", "total", "id"
+    )
+    assert not_objects is not None
+    assert not_objects.keys is None
+
+
+@pytest.mark.parametrize("key", [None, "a"])
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"total":2,"items":[{"a":1},2]}', "a 'items' item is not an object"),
+        (b'{"total":2,"items":[{"a":1},[{"a":2}]]}', "a 'items' item is not an object"),
+        (b'{"total":2,"items":[{"a":1},"{\\"a\\":2}"]}', "a 'items' item is not an object"),
+    ],
+)
+def test_offset_pages_refuse_an_item_that_is_not_an_object_with_a_key_or_without(
+    body: bytes, problem: str, key: str | None
+) -> None:
+    pages = OffsetTotalPaginator(
+        "items", "total", page_size=2, page_param="p", size_param="s", key=key
+    )
+    with pytest.raises(PayloadError, match=problem):
+        pages.items(page(body))
+
+
+def test_offset_pages_give_each_items_key_the_same_way_as_json_loads_reads_them() -> None:
+    fast = b'{"total":"3","items":[{"a":1,"k":"x"},{"k":2},{"b":1}]}'
+    slow = b'{"total":"3","items":[{"a":NaN,"k":"x"},{"k":2},{"b":1}]}'  # json.loads only
+    for body in (fast, slow):
+        pages = OffsetTotalPaginator(
+            "items", "total", page_size=3, page_param="p", size_param="s", key="k"
+        )
+        response = page(body)
+        assert len(pages.items(response)) == 3
+        assert pages.keys(response) == ["x", 2, None]
+
+
+def test_fields_of_each_reads_as_fields_reads_each_item() -> None:
+    items = [
+        b'{"surveys":[{"q":1}],"polls":[],"x":{"deep":1}}',
+        b'{"polls":[{"p":1}]}',
+        b"{}",
+        b'{"surveys":null,"polls":NaN}',  # msgspec reads no NaN: each item read alone
+    ]
+    names = ("surveys", "polls")
+    expected = [
+        {"surveys": [{"q": 1}], "polls": []},
+        {"polls": [{"p": 1}]},
+        {},
+        {"surveys": None, "polls": json.loads("NaN")},
+    ]
+    got = raw_pages.fields_of_each(items, names)
+    assert json.dumps(got) == json.dumps(expected)
+    assert json.dumps(raw_pages.fields_of_each(items[:3], names)) == json.dumps(expected[:3])
+    assert raw_pages.fields_of_each([], names) == []

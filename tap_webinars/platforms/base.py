@@ -244,6 +244,8 @@ class Viewing(t.NamedTuple):
 
 
 VIEWING_KINDS = ("live", "on_demand", "simlive")
+# Each kind's columns in the viewers stream: its seconds and its session count.
+_KIND_COLUMNS = {kind: (f"{kind}_seconds", f"{kind}_session_count") for kind in VIEWING_KINDS}
 
 
 def viewer_totals(
@@ -258,33 +260,34 @@ def viewer_totals(
     seconds: dict[str, int | None] = {}
     counts: dict[str, int | None] = {}
     total: int | None = None
-    starts: list[str] = []
-    ends: list[str] = []
+    first: str | None = None
+    last: str | None = None
     for kind, spent, started_at, ended_at, sessions in viewings:  # unpacked: a hot loop
-        if kind not in VIEWING_KINDS:
+        if kind not in _KIND_COLUMNS:
             kind = "other"  # noqa: PLW2901 - the kind it counts as
         if spent is not None:
             seconds[kind] = (seconds.get(kind) or 0) + spent
             total = (total or 0) + spent
         else:
             seconds.setdefault(kind, None)
-        if (kind in counts and counts[kind] is None) or sessions is None:
+        if sessions is None or (kind in counts and counts[kind] is None):
             counts[kind] = None
         else:
             counts[kind] = (counts.get(kind) or 0) + sessions
-        if started_at:
-            starts.append(started_at)
-        if ended_at or started_at:
-            ends.append(ended_at or started_at or "")
+        if started_at and (first is None or started_at < first):
+            first = started_at
+        ended = ended_at or started_at
+        if ended and (last is None or ended > last):
+            last = ended
     columns: dict[str, t.Any] = {
-        "first_viewed_at": min(starts, default=None),
-        "last_viewed_at": max(ends, default=None),
+        "first_viewed_at": first,
+        "last_viewed_at": last,
         "total_seconds": total,
         "other_seconds": seconds.get("other", 0),
         "other_session_count": counts.get("other", 0),
     }
-    for kind in VIEWING_KINDS:
+    for kind, (seconds_column, count_column) in _KIND_COLUMNS.items():
         known = kind in kinds
-        columns[f"{kind}_seconds"] = seconds.get(kind, 0) if known else None
-        columns[f"{kind}_session_count"] = counts.get(kind, 0) if known else None
+        columns[seconds_column] = seconds.get(kind, 0) if known else None
+        columns[count_column] = counts.get(kind, 0) if known else None
     return columns

@@ -1011,13 +1011,12 @@ class On24Simulator(PlatformSimulator):
             return _error(400, str(error))
         if start is not None or end is not None:
             items = [i for i in items if _active_between(i, resource, start, end)]
-        items = [_public(i) for i in items]
         if email := query.get("email"):
             items = [i for i in items if i["email"].lower() == email.lower()]
         if (partner := query.get("partnerref")) is not None:
             items = [i for i in items if i.get("partnerref") == partner]
         if resource == "registrant" and (query.get("noshow") or "N").upper() == "Y":
-            seen = {a["eventuserid"] for a in self._visible(event.attendees)}
+            seen = {a["eventuserid"] for a in self._shown(event.attendees)}
             items = [i for i in items if i["eventuserid"] not in seen]
         items.sort(key=lambda i: i["eventuserid"])
         try:
@@ -1030,7 +1029,7 @@ class On24Simulator(PlatformSimulator):
         return self._json(resource, {"eventid": event.event_id, f"total{name}": total, name: page})
 
     def _sessions(self, event: SimEvent, query: dict[str, str]) -> Response:
-        items = self._visible(event.sessions)
+        items = self._shown(event.sessions)
         kind = (query.get("sessiontype") or "all").lower()
         usages = {"all": None, "live": {"Live"}, "ondemand": {"Archived"}, "blocked": set()}
         if kind not in usages:
@@ -1088,7 +1087,10 @@ class On24Simulator(PlatformSimulator):
     def _serve(
         self, resource: str, event: SimEvent | None, query: dict[str, str], items: list[t.Any]
     ) -> tuple[list[dict[str, t.Any]], dict[str, int], int]:
-        """One page and the total to announce, with any paging drift switched on."""
+        """One page (as the API shows it) and the total to announce, with any paging drift.
+
+        Items keep their hidden bookkeeping until paged: only the page served is copied.
+        """
         page, paging = self._page(query, items)
         total, offset = len(items), paging["currentpage"]
         rule = self._paging_rule(resource, event, offset)
@@ -1101,7 +1103,7 @@ class On24Simulator(PlatformSimulator):
             self._register_first(event)
         elif kind == "delete" and event is not None:
             self._delete_first(event)
-        return page, paging, total
+        return [_public(i) for i in page], paging, total
 
     def _paging_rule(
         self, resource: str, event: SimEvent | None, offset: int
