@@ -132,11 +132,65 @@ def _parse_text_strptime(text: str) -> datetime:
 
 def timestamp(value: t.Any, *, tz: str | None = None) -> str | None:
     """Normalise a timestamp column; empty stays null."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if isinstance(value, str):
+        if not value or value.isspace():  # what `strip` would leave empty, without a copy
+            return None
+        if not SAFE_RECORD_PATH:
+            return _offset_timestamp_text(value, tz)
+    elif value is None:
         return None
-    if isinstance(value, str) and not SAFE_RECORD_PATH:
-        return _timestamp_text(value, tz)
     return format_timestamp(parse_timestamp(value, tz=tz))
+
+
+# An ISO 8601 time with a whole-hour offset (or `Z`) -> its unified text, and its
+# `YYYY-MM-DDTHH` and offset -> that hour in UTC (its minutes and seconds do not change).
+# Bounded: each is cleared when full.
+_UTC_TEXTS: dict[str, str] = {}
+_UTC_HOURS: dict[str, str] = {}
+_MAX_REMEMBERED = 4096
+_SIXTY = frozenset(f"{number:02d}" for number in range(60))
+
+
+def _offset_timestamp_text(value: str, tz: str | None) -> str:
+    """`_timestamp_text` of a value; an ISO 8601 time with an offset by the UTC of its hour.
+
+    Platforms send session, registration and answer times this way. A time seen before
+    is remembered whole; one new to the second, as most are, takes its hour's UTC once
+    its minutes and seconds are checked. The first time of an hour is read by
+    `_timestamp_text` (its verdict, or its error).
+    """
+    length = len(value)
+    if length == 25 and value[19] in "+-" and value[22:] == ":00":
+        offset = value[19:]
+    elif length == 20 and value[19] in "Zz":
+        offset = "Z"
+    else:
+        return _timestamp_text(value, tz)
+    text = _UTC_TEXTS.get(value)
+    if text is not None:
+        return text
+    if (
+        value[13] != ":"
+        or value[16] != ":"
+        or value[14:16] not in _SIXTY
+        or value[17:19] not in _SIXTY
+    ):
+        return _timestamp_text(value, tz)
+    key = value[:13] + offset
+    hour = _UTC_HOURS.get(key)
+    if hour is None:
+        text = _timestamp_text(value, tz)
+        _remember(_UTC_HOURS, key, text[:13])
+    else:
+        text = hour + value[13:19] + "+00:00"
+    _remember(_UTC_TEXTS, value, text)
+    return text
+
+
+def _remember(memory: dict[str, str], key: str, value: str) -> None:
+    if len(memory) >= _MAX_REMEMBERED:
+        memory.clear()
+    memory[key] = value
 
 
 def timestamp_in(tz: str | None) -> Converter:

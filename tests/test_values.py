@@ -341,3 +341,30 @@ def test_field_maps_send_every_field_to_a_column_or_extra() -> None:
     aliases: n.FieldMap = {"a": ("x", n.text), "b": ("x", n.text)}
     assert n.apply_field_map({"b": "B", "a": "A"}, aliases) == ({"x": "A"}, {})
     assert n.apply_field_map({"a": "A", "b": "B"}, aliases, consumed={"c"}) == ({"x": "B"}, {})
+
+
+def test_iso_times_of_one_hour_are_each_read_in_full() -> None:
+    """Times with an hour offset share their hour's UTC; each one's own minutes and seconds
+    still decide, and a bad one still fails (the first of an hour, or any later one)."""
+    rnd = random.Random(11)
+    hours = [
+        f"2024-0{m}-{d:02d}T{h:02d}" for m in (2, 3) for d in (9, 10, 29, 30) for h in (0, 7, 23)
+    ]
+    offsets = ["-07:00", "+00:00", "+14:00", "-12:00", "Z", "z", "+24:00"]
+    checked = failed = 0
+    for _ in range(6_000):
+        minutes = rnd.choice(["00", "07", "59", "60", "5x", "\u0660\u0667"])  # Arabic-Indic 07
+        seconds = rnd.choice(["00", "31", "59", "60"])
+        text = f"{rnd.choice(hours)}:{minutes}:{seconds}{rnd.choice(offsets)}"
+        try:
+            parsed = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        except ValueError:
+            with pytest.raises(ValueError, match="timestamp"):
+                n.timestamp(text, tz="America/Los_Angeles")
+            failed += 1
+            continue
+        expected = parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        assert n.timestamp(text, tz="America/Los_Angeles") == expected, text
+        checked += 1
+    assert checked > 1_000
+    assert failed > 1_000
