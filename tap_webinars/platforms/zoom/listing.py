@@ -9,9 +9,12 @@ six months it keeps. These listings are what every run reads.
 
 from __future__ import annotations
 
+import contextlib
 import typing as t
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from urllib.parse import quote
 
 from tap_webinars import normalize as n
@@ -21,6 +24,7 @@ from tap_webinars.platforms.zoom.api import PLAN_CODES, RETENTION, ZoomApi
 
 # Webinar types in a report row: 5 webinar, 6 recurring without a fixed time, 9 recurring
 # with one (meetings are 1-4 and 8). Unverified that report rows use the webinar numbers.
+T = t.TypeVar("T")
 WEBINAR_TYPES = frozenset({5, 6, 9})
 REPORT_WINDOW = timedelta(days=30)  # Zoom: at most one month per request
 
@@ -100,39 +104,120 @@ def list_webinars(
     windows: list[tuple[str, str]],
     on_plan_refusal: t.Callable[[str, StreamUnavailableError], None],
 ) -> dict[str, Listed]:
-    """Every webinar of *host_ids*: listed (scheduled, upcoming) and reported as ended."""
+    """Every webinar of *host_ids*: listed (scheduled, upcoming) and reported as ended.
+
+    The reads go side by side on the HTTP client's request workers: each host's webinar
+    listings (scheduled, then upcoming), and a host's report windows once its listings show
+    its plan has webinars (a host without them costs no report read). The first host's
+    listings are read alone first, so a token without `webinar:read:admin` is refused for
+    one request; the report role is asked once before the rest (`Permissions.optional`).
+    What they show is taken in the order one read at a time would take it.
+    """
     listed: dict[str, Listed] = {}
-    for host in host_ids:
-        path = f"/users/{quote(host, safe='')}/webinars"
-        try:
-            scheduled = permissions.core(
-                WEBINARS_ROLE, _read(api, path, "webinars", {"type": "scheduled"})
-            )
-            upcoming = permissions.core(
-                WEBINARS_ROLE, _read(api, path, "webinars", {"type": "upcoming"})
-            )
-        except StreamUnavailableError as error:  # a plan without webinars: one warning
-            if not any(error.answer.startswith(f"Zoom code {c}:") for c in PLAN_CODES):
-                raise
-            on_plan_refusal(host, error)
-            continue
-        for webinar in scheduled + upcoming:
-            entry = listed.setdefault(str(webinar["id"]), Listed(str(webinar["id"])))
-            entry.webinar = entry.webinar or webinar
-        for webinar in upcoming:
-            listed[str(webinar["id"])].upcoming = True
-        report_path = f"/report/users/{quote(host, safe='')}/meetings"
-        for first, last in windows:
-            query = {"type": "past", "from": first, "to": last}
-            rows = permissions.optional(PAST_REPORTS, _read(api, report_path, "meetings", query))
-            if rows is None:
-                break  # refused: one warning; the webinar listing is what there is
-            for row in rows:
-                if row.get("type") in WEBINAR_TYPES and row.get("id") and row.get("uuid"):
-                    entry = listed.setdefault(str(row["id"]), Listed(str(row["id"])))
-                    if all(r["uuid"] != row["uuid"] for r in entry.reports):
-                        entry.reports.append(row)
+    reads = _SideBySide(api)
+    with reads:
+        webinars = [reads.now(lambda: _webinars(api, permissions, host_ids[0]))] if host_ids else []
+        # The first host's reports begin with the other hosts' listings, as soon as it has
+        # a plan; another host's, once its listings show it has one.
+        reports: dict[str, list[Future[list[dict[str, t.Any]] | None]]] = {}
+
+        def read_reports(host: str) -> None:
+            reports[host] = [
+                reads.start(partial(_past, api, permissions, host, window)) for window in windows
+            ]
+
+        shown: list[tuple[str, list[dict[str, t.Any]], list[dict[str, t.Any]]]] = []
+        for index, host in enumerate(host_ids):
+            try:
+                scheduled, upcoming = reads.result(webinars[index])
+            except StreamUnavailableError as error:  # a plan without webinars: one warning
+                if not any(error.answer.startswith(f"Zoom code {c}:") for c in PLAN_CODES):
+                    raise
+                on_plan_refusal(host, error)
+            else:
+                read_reports(host)
+                shown.append((host, scheduled, upcoming))
+            if index == 0:
+                webinars += [
+                    reads.start(partial(_webinars, api, permissions, h)) for h in host_ids[1:]
+                ]
+        for host, scheduled, upcoming in shown:
+            for webinar in scheduled + upcoming:
+                entry = listed.setdefault(str(webinar["id"]), Listed(str(webinar["id"])))
+                entry.webinar = entry.webinar or webinar
+            for webinar in upcoming:
+                listed[str(webinar["id"])].upcoming = True
+            for read in reports[host]:
+                rows = reads.result(read)
+                if rows is None:
+                    break  # refused: one warning; the webinar listing is what there is
+                for row in rows:
+                    if row.get("type") in WEBINAR_TYPES and row.get("id") and row.get("uuid"):
+                        entry = listed.setdefault(str(row["id"]), Listed(str(row["id"])))
+                        if all(r["uuid"] != row["uuid"] for r in entry.reports):
+                            entry.reports.append(row)
     return listed
+
+
+def _webinars(
+    api: ZoomApi, permissions: Permissions, host: str
+) -> tuple[list[dict[str, t.Any]], list[dict[str, t.Any]]]:
+    """A host's scheduled and upcoming webinars (upcoming not asked once scheduled fails)."""
+    path = f"/users/{quote(host, safe='')}/webinars"
+    scheduled = permissions.core(WEBINARS_ROLE, _read(api, path, "webinars", {"type": "scheduled"}))
+    upcoming = permissions.core(WEBINARS_ROLE, _read(api, path, "webinars", {"type": "upcoming"}))
+    return scheduled, upcoming
+
+
+def _past(
+    api: ZoomApi, permissions: Permissions, host: str, window: tuple[str, str]
+) -> list[dict[str, t.Any]] | None:
+    """A host's past meetings and webinars of one report window (None: the role refused)."""
+    query = {"type": "past", "from": window[0], "to": window[1]}
+    path = f"/report/users/{quote(host, safe='')}/meetings"
+    return permissions.optional(PAST_REPORTS, _read(api, path, "meetings", query))
+
+
+class _SideBySide:
+    """Reads begun at once on the HTTP client's request workers, their results taken in order.
+
+    On leaving the block, reads not taken are cancelled or waited for: no request of a
+    failed listing outlives it.
+    """
+
+    def __init__(self, api: ZoomApi) -> None:
+        self.api = api
+        self._started: list[Future[t.Any]] = []
+
+    def __enter__(self) -> _SideBySide:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for read in self._started:
+            if not read.cancel():
+                with contextlib.suppress(Exception):  # not taken: the caller's error wins
+                    read.result()
+
+    def start(self, read: t.Callable[[], T]) -> Future[T]:
+        """Begin *read* on a request worker."""
+        future = self.api.http.submit(read)
+        self._started.append(future)
+        return future
+
+    def now(self, read: t.Callable[[], T]) -> Future[T]:
+        """Run *read* here, before any other is begun; its outcome as a finished future."""
+        future: Future[T] = Future()
+        try:
+            future.set_result(read())
+        except Exception as error:
+            future.set_exception(error)
+        return future
+
+    def result(self, read: Future[T]) -> T:
+        """The outcome of *read* (its error raised here)."""
+        if read in self._started:
+            self._started.remove(read)
+        return read.result()
 
 
 def _read(
