@@ -18,7 +18,6 @@ Each of these exists once; an adapter states its endpoints and picks its pieces.
 from __future__ import annotations
 
 import abc
-import contextlib
 import functools
 import json
 import threading
@@ -33,7 +32,7 @@ from typing_extensions import override
 
 from tap_webinars import raw_pages, redaction
 from tap_webinars.errors import AuthenticationError, PayloadError, RequestFailedError
-from tap_webinars.http import BrokenBody, HttpClient, decode_json
+from tap_webinars.http import BrokenBody, HttpClient, decode_json, settle
 from tap_webinars.redaction import redact_url
 
 T = t.TypeVar("T")
@@ -181,6 +180,7 @@ class OffsetTotalPaginator(PageNumberPaginator):
         self._page_response: requests.Response | None = None
         self._page_items: list[t.Any] = []
         self._page_first: t.Any = None
+        self._page_keys: list[t.Any] = []
 
     def params(self) -> dict[str, t.Any]:
         """The query parameters that ask for the current page."""
@@ -195,7 +195,7 @@ class OffsetTotalPaginator(PageNumberPaginator):
         """The page's items, each an object's JSON bytes; a zero total may leave them out."""
         if response is self._page_response:
             return self._page_items
-        total, items, _keys = self._envelope(response)
+        total, items, keys = self._envelope(response)
         endpoint = endpoint_of(response)
         if not isinstance(total, int) or isinstance(total, bool):
             raise PayloadError(endpoint, f"no '{self.total_key}' in the envelope")
@@ -213,13 +213,18 @@ class OffsetTotalPaginator(PageNumberPaginator):
             )
         self.total = total
         self._page_response, self._page_items, self._page_first = response, items, first
+        self._page_keys = keys
         return items
 
     def keys(self, response: requests.Response) -> list[t.Any]:
-        """Each item's `key` field as sent (None where it has none), in the items' order."""
+        """Each item's `key` field as sent (None where it has none), in the items' order.
+
+        Read with the page's items (`items`, which it calls when not asked for this page yet).
+        """
         if self.key is None:
             raise TypeError("this paginator was made without a key")
-        return self._envelope(response)[2]
+        self.items(response)
+        return self._page_keys
 
     def _envelope(self, response: requests.Response) -> tuple[t.Any, t.Any, list[t.Any]]:
         """The total (a digit string read as a number), the items (UNSET: left out), keys."""
@@ -549,7 +554,7 @@ class JsonApi:
                     raise PayloadError(endpoint_of(response), str(error)) from None
                 response = None
         finally:
-            _drop(ahead.values())
+            settle(ahead.values(), requests.Response.close)
 
     def _fetch_ahead(
         self,
@@ -575,12 +580,3 @@ _PageKey = tuple[tuple[str, t.Any], ...]
 
 def _page_key(page: t.Mapping[str, t.Any]) -> _PageKey:
     return tuple(sorted(page.items()))
-
-
-def _drop(pages: t.Iterable[Future[requests.Response]]) -> None:
-    """Pages fetched ahead that nobody will read: cancelled, or waited for and closed."""
-    for future in pages:
-        if future.cancel():
-            continue
-        with contextlib.suppress(Exception):  # the walk already failed or ended
-            future.result().close()

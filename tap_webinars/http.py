@@ -81,6 +81,21 @@ def submit_here(
     return pool.submit(contextvars.copy_context().run, call, *args, **kwargs)
 
 
+def settle(reads: t.Iterable[Future[T]], release: t.Callable[[T], object] | None = None) -> None:
+    """Reads begun that nobody will use: cancelled, or waited for and their result *release*d.
+
+    So no request outlives the block that began it; their own errors are dropped (the
+    caller has failed, or finished without them).
+    """
+    for read in reads:
+        if read.cancel():
+            continue
+        with contextlib.suppress(Exception):
+            result = read.result()
+            if release is not None:
+                release(result)
+
+
 class RankedSlots:
     """At most `size` holders at once; waiters get a slot by rank, then in arrival order.
 

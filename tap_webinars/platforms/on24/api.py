@@ -27,7 +27,6 @@ PAGE_PARAM, SIZE_PARAM = "pageOffset", "itemsPerPage"  # pageOffset counts pages
 PAGE_SIZE = 100  # the documented default of itemsPerPage
 # The API's dates are days in Pacific time ("All dates and times are in Pacific Time"); a day
 # of margin on either side covers any doubt about the zone a query day is read in.
-T = t.TypeVar("T")
 PACIFIC_ZONE = "America/Los_Angeles"
 PACIFIC = ZoneInfo(PACIFIC_ZONE)
 DAY_MARGIN = timedelta(days=1)

@@ -7,7 +7,6 @@ question types, are read once, as soon as an attendee's page shows answers that 
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import typing as t
 from concurrent.futures import Future
@@ -17,7 +16,7 @@ import msgspec
 
 from tap_webinars import normalize as n
 from tap_webinars.errors import PayloadError
-from tap_webinars.http import submit_here
+from tap_webinars.http import settle, submit_here
 from tap_webinars.permissions import Enrichment
 from tap_webinars.platforms.base import Viewing, map_fields, viewer_totals
 from tap_webinars.platforms.on24.api import (
@@ -123,10 +122,7 @@ class AttendeeReader:
         """Catalog reads nobody used are waited for: no request outlives its event."""
         with self._catalog_lock:
             reads = list(self._catalog_reads.values())
-        for read in reads:
-            if not read.cancel():
-                with contextlib.suppress(Exception):  # unused: the caller's error wins
-                    read.result()
+        settle(reads)
 
     def saw(self, page: t.Sequence[bytes]) -> None:
         """A page of attendees as it arrives: begin the catalog reads their answers will need.

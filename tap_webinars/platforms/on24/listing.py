@@ -11,7 +11,6 @@ key, which the page's envelope read gives (`OffsetTotalPaginator.keys`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import typing as t
 from concurrent.futures import Future
@@ -21,7 +20,7 @@ import requests
 
 from tap_webinars import normalize as n
 from tap_webinars.errors import PayloadError
-from tap_webinars.http import submit_here
+from tap_webinars.http import settle, submit_here
 from tap_webinars.permissions import Core
 from tap_webinars.platforms.base import EventRef
 from tap_webinars.platforms.on24.api import MAX_READS, Collection, Context
@@ -164,11 +163,7 @@ class ListingReads:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        for read in self._started:
-            if read.cancel():
-                continue
-            with contextlib.suppress(Exception):  # unused: the caller's error wins
-                read.result().close()
+        settle(self._started, PageSpool.close)
 
     def start(
         self,

@@ -9,7 +9,6 @@ six months it keeps. These listings are what every run reads.
 
 from __future__ import annotations
 
-import contextlib
 import typing as t
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from urllib.parse import quote
 
 from tap_webinars import normalize as n
 from tap_webinars.errors import StreamUnavailableError
+from tap_webinars.http import settle
 from tap_webinars.permissions import Core, Enrichment, Permissions
 from tap_webinars.platforms.zoom.api import PLAN_CODES, RETENTION, ZoomApi
 
@@ -193,10 +193,7 @@ class _SideBySide:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        for read in self._started:
-            if not read.cancel():
-                with contextlib.suppress(Exception):  # not taken: the caller's error wins
-                    read.result()
+        settle(self._started)
 
     def start(self, read: t.Callable[[], T]) -> Future[T]:
         """Begin *read* on a request worker."""
