@@ -32,7 +32,11 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import backoff
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from requests.cookies import extract_cookies_to_jar
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 from typing_extensions import override
 
 from tap_webinars import __version__
@@ -377,6 +381,60 @@ def carried_credentials(policy: HttpPolicy, request: requests.PreparedRequest) -
     return found
 
 
+class WholeBodyResponse(requests.Response):
+    """A response whose body, read whole, is read in one call.
+
+    requests reads `content` as 10 KB chunks through urllib3's stream generator, about
+    0.15 ms of CPU for a 120 KB page that one `read` takes without. A body streamed by its
+    reader (`stream=True`, then `raw` or `iter_content`) is read as before. The errors are
+    requests' own, as `iter_content` raises them: a body that breaks off is a
+    `ChunkedEncodingError`, which the client retries.
+    """
+
+    @property  # type: ignore[override]
+    @override
+    def content(self) -> bytes:
+        raw = self.raw
+        if not self._content_consumed and isinstance(raw, urllib3.BaseHTTPResponse):  # type: ignore[has-type]
+            self._content = _read_whole(raw)
+            self._content_consumed = True
+        return super().content
+
+
+def _read_whole(raw: urllib3.BaseHTTPResponse) -> bytes:
+    """The decoded body of *raw*, with the errors requests raises for it."""
+    try:
+        return raw.read(decode_content=True)
+    except urllib3.exceptions.ProtocolError as error:
+        raise requests.exceptions.ChunkedEncodingError(error) from error
+    except urllib3.exceptions.DecodeError as error:
+        raise requests.exceptions.ContentDecodingError(error) from error
+    except urllib3.exceptions.ReadTimeoutError as error:
+        raise requests.ConnectionError(error) from error
+    except urllib3.exceptions.SSLError as error:
+        raise requests.exceptions.SSLError(error) from error
+
+
+class _WholeBodyAdapter(HTTPAdapter):
+    """requests' adapter, building a `WholeBodyResponse`; `build_response` is its hook."""
+
+    @override
+    def build_response(self, req: requests.PreparedRequest, resp: t.Any) -> requests.Response:
+        # requests' own `build_response`, with the response class changed.
+        response = WholeBodyResponse()
+        response.status_code = getattr(resp, "status", None)  # type: ignore[assignment]
+        response.headers = CaseInsensitiveDict(getattr(resp, "headers", {}))
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        url = req.url
+        response.url = url.decode("utf-8") if isinstance(url, bytes) else str(url)
+        extract_cookies_to_jar(response.cookies, req, resp)  # type: ignore[no-untyped-call]
+        response.request = req
+        response.connection = self
+        return response
+
+
 @dataclass(frozen=True)
 class _Environment:
     """What requests would read from the environment for one host, on every request."""
@@ -438,7 +496,7 @@ class HttpClient:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = _OneHostSession(self.policy)
-            adapter = HTTPAdapter(pool_maxsize=self._pool_size, max_retries=0)
+            adapter = _WholeBodyAdapter(pool_maxsize=self._pool_size, max_retries=0)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             session.headers.update(

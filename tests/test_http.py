@@ -263,3 +263,22 @@ def test_a_broken_body_is_asked_for_again_then_fails_naming_the_endpoint(
     assert "/webinarfuel/webinars" in str(failed.value)
     assert "3 times in a row" in str(failed.value)
     assert len(sandbox.requests("webinarfuel")) == 3
+
+
+def test_a_body_that_breaks_off_mid_transfer_is_asked_for_again(sandbox: SandboxProcess) -> None:
+    # The declared length, half the bytes, then the connection closed: a reset mid-transfer.
+    whole = requests.get(webinars_url(sandbox), params={"page": 1}, headers=AUTH, timeout=10)
+    assert whole.status_code == 200 and len(whole.content) > 100
+    sandbox.clear_requests()
+    sandbox.scenarios({"platform": "webinarfuel", "path": "/webinars$", "kind": "cut", "times": 2})
+    client = budget_client(30)
+    response = client.request("GET", webinars_url(sandbox), params={"page": 1})
+    assert response.content == whole.content
+    assert len(sandbox.requests("webinarfuel")) == 3
+    assert client.stats.retries == 2
+
+
+def test_the_cut_scenario_really_breaks_the_body_off(sandbox: SandboxProcess) -> None:
+    sandbox.scenarios({"platform": "webinarfuel", "path": "/webinars$", "kind": "cut"})
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        requests.get(webinars_url(sandbox), params={"page": 1}, headers=AUTH, timeout=10)

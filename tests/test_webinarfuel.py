@@ -389,6 +389,25 @@ def test_registrant_gone_from_the_account_leaves_its_sessions_with_a_null_regist
     assert f"registrant {gone} of webinar {webinar_id} is no longer listed" in run.stderr
 
 
+def two_older_registrants(
+    sandbox: SandboxProcess, webinar_id: int, days_ago: int
+) -> tuple[datetime, set[str]]:
+    """Two registrations for a session held *days_ago*: a window start after both registered,
+    and their ids."""
+    held = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=days_ago)
+    added = sandbox.admin(
+        "webinarfuel",
+        "add_registrations",
+        webinar_id=webinar_id,
+        count=2,
+        scheduled_at=held.isoformat(),
+    )
+    start = held - timedelta(minutes=30)  # after both registered (an hour or more before)
+    registrants = {r["id"]: r for r in sandbox.dataset("webinarfuel")["registrants"]}
+    assert all(when(registrants[i]["created_at"]) < start for i in added["registrant_ids"])
+    return start, {str(i) for i in added["registrant_ids"]}
+
+
 def test_two_older_registrants_without_history_cost_one_history_read(
     sandbox: SandboxProcess,
 ) -> None:
@@ -397,23 +416,12 @@ def test_two_older_registrants_without_history_cost_one_history_read(
     data = sandbox.dataset("webinarfuel")
     busy = {s["webinar_id"] for s in data["sessions"]}
     webinar = next(w for w in data["webinars"] if w["state"] == "ready" and w["id"] not in busy)
-    held = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
-    added = sandbox.admin(
-        "webinarfuel",
-        "add_registrations",
-        webinar_id=webinar["id"],
-        count=2,
-        scheduled_at=held.isoformat(),
-    )
-    start = held - timedelta(minutes=30)  # after both registered (an hour or more before)
-    registrants = {r["id"]: r for r in sandbox.dataset("webinarfuel")["registrants"]}
-    assert all(when(registrants[i]["created_at"]) < start for i in added["registrant_ids"])
+    start, ids = two_older_registrants(sandbox, webinar["id"], days_ago=1)
     sandbox.clear_requests()
 
     run = run_tap(wf_config(sandbox, start_date=start.isoformat(), event_ids=[str(webinar["id"])]))
     assert run.returncode == 0, run.stderr[-2000:]
 
-    ids = {str(i) for i in added["registrant_ids"]}
     assert {r["registrant_id"] for r in run.records("registrants")} == ids
     assert {r["registrant_id"] for r in run.records("registrant_sessions")} == ids
     history = [
@@ -423,3 +431,84 @@ def test_two_older_registrants_without_history_cost_one_history_read(
     ]
     assert len(history) == 1, [r["query"] for r in history]
     assert "email" not in history[0]["query"]
+
+
+def upcoming_webinars(data: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    """Ready webinars with sessions whose listed slots are all ahead, fewest sessions first."""
+    now = datetime.now(timezone.utc)
+    counts = Counter(s["webinar_id"] for s in data["sessions"])
+    found = [
+        w
+        for w in data["webinars"]
+        if w["state"] == "ready"
+        and counts[w["id"]]
+        and w["sessions"]
+        and all(when(slot["scheduled_at"]) > now for slot in w["sessions"])
+    ]
+    return sorted(found, key=lambda w: counts[w["id"]])
+
+
+def sessions_to_emit(data: dict[str, t.Any], webinar_id: int, start: datetime) -> set[str]:
+    """The window's sessions of a webinar, and every other one of their registrants."""
+    own = [s for s in data["sessions"] if s["webinar_id"] == webinar_id]
+    present = {s["registrant_id"] for s in own if when(s["scheduled_at"]) >= start}
+    return {str(s["cid"]) for s in own if s["registrant_id"] in present}
+
+
+def first_run_emits(
+    sandbox: SandboxProcess, webinar_id: int, start: datetime, expected: set[str]
+) -> None:
+    """A first run of one webinar from *start*, the request log cleared: its sessions."""
+    sandbox.clear_requests()
+    run = run_tap(wf_config(sandbox, start_date=start.isoformat(), event_ids=[str(webinar_id)]))
+    assert run.returncode == 0, run.stderr[-2000:]
+    emitted = [r["session_id"] for r in run.records("registrant_sessions")]
+    assert emitted and set(emitted) == expected
+    assert_unique_keys(run, "registrant_sessions", ("event_id", "session_id"))
+
+
+def session_reads(sandbox: SandboxProcess) -> list[dict[str, t.Any]]:
+    return [
+        r["query"] for r in sandbox.requests("webinarfuel") if r["path"] == "/registrant_sessions"
+    ]
+
+
+def test_a_new_webinar_listed_with_no_slot_before_the_window_is_read_whole_once(
+    sandbox: SandboxProcess,
+) -> None:
+    """First run; every listed slot after the window's start; two registrants older than the
+    window: one unfiltered read holds the window and proves there is nothing before it, where
+    a windowed read needs a second request to find an empty history."""
+    webinar = upcoming_webinars(sandbox.dataset("webinarfuel"))[0]
+    start, _ids = two_older_registrants(sandbox, webinar["id"], days_ago=2)
+    data = sandbox.dataset("webinarfuel")
+    expected = sessions_to_emit(data, webinar["id"], start)
+    assert len(expected) < 50  # one page
+    first_run_emits(sandbox, webinar["id"], start, expected)
+    reads = session_reads(sandbox)
+    assert reads == [{"webinar_id": str(webinar["id"]), "page": "1", "per_page": "50"}]
+
+
+def test_a_whole_read_whose_first_page_shows_earlier_sessions_turns_to_the_window(
+    sandbox: SandboxProcess,
+) -> None:
+    """The listing shows no slot before the window, but sessions were held before it (a
+    recurring webinar lists what is ahead): page 1 shows one and more pages follow, so the
+    tap reads the window instead, one request spent, and emits the same records."""
+    webinar = upcoming_webinars(sandbox.dataset("webinarfuel"))[-1]
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=5)
+    sandbox.admin(
+        "webinarfuel",
+        "add_registrations",
+        webinar_id=webinar["id"],
+        count=40,
+        scheduled_at=(start - timedelta(days=5)).isoformat(),
+    )
+    data = sandbox.dataset("webinarfuel")
+    own = [s for s in data["sessions"] if s["webinar_id"] == webinar["id"]]
+    assert len(own) > 50 and any(when(s["scheduled_at"]) < start for s in own[:50])
+    expected = sessions_to_emit(data, webinar["id"], start)
+    first_run_emits(sandbox, webinar["id"], start, expected)
+    whole = [q for q in session_reads(sandbox) if set(q) == {"webinar_id", "page", "per_page"}]
+    assert [q["page"] for q in whole] == ["1"]  # page 1 only, then the window
+    assert any("after_scheduled_at" in q for q in session_reads(sandbox))

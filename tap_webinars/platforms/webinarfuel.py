@@ -16,7 +16,9 @@ Limit: 100 requests a minute; 429 carries Retry-After and RateLimit-Reset.
 
 Per changed webinar, one windowed `registrant_sessions` read (sessions scheduled since the
 webinar's bookmark minus the lookback, and every upcoming one) feeds registrant_sessions,
-registrants and viewers. WebinarFuel has no surveys or Q&A in its API: those streams stay empty.
+registrants and viewers; on a webinar's first run, when its listing shows no slot before the
+window, one read of the whole webinar instead (`_whole_webinar`). WebinarFuel has no surveys
+or Q&A in its API: those streams stay empty.
 A session whose registrant the account no longer has is emitted with `registrant_id` null
 and the id in `extra.registrant_id`, so every `registrant_id` names an emitted registrant.
 """
@@ -243,21 +245,81 @@ class WebinarFuelAdapter(PlatformAdapter):
         bundle = EventBundle(event=self.event_record(ref.listing))
         if not wanted:  # only events selected: the listing had everything
             return bundle
-        params: dict[str, t.Any] = {
-            "webinar_id": ref.event_id,
-            "after_scheduled_at": _iso(window.start),
-        }
-        if window.end is not None:
-            params["before_scheduled_at"] = _iso(window.end)
-        sessions = self._sessions(params)
         by_registrant: dict[str | None, list[dict[str, t.Any]]] = defaultdict(list)
-        for session in sessions:
-            by_registrant[self._registrant_of(session)].append(session)
-        registrants = self._registrants({r for r in by_registrant if r is not None}, wanted)
-        self._complete_history(ref.event_id, by_registrant, registrants, window)
+        whole = self._whole_webinar(ref, window)
+        if whole is not None:  # every session of the webinar: the window's, then the rest
+            within, before = whole
+            for session in within:
+                by_registrant[self._registrant_of(session)].append(session)
+            for session in before:  # earlier sessions of the window's registrants only
+                rid = self._registrant_of(session)
+                if rid is not None and rid in by_registrant:
+                    by_registrant[rid].append(session)
+            registrants = self._registrants({r for r in by_registrant if r is not None}, wanted)
+        else:
+            params: dict[str, t.Any] = {
+                "webinar_id": ref.event_id,
+                "after_scheduled_at": _iso(window.start),
+            }
+            if window.end is not None:
+                params["before_scheduled_at"] = _iso(window.end)
+            for session in self._sessions(params):
+                by_registrant[self._registrant_of(session)].append(session)
+            registrants = self._registrants({r for r in by_registrant if r is not None}, wanted)
+            self._complete_history(ref.event_id, by_registrant, registrants, window)
         for registrant_id, own in by_registrant.items():
             self._add_registrant(bundle, ref.event_id, registrant_id, own, registrants)
         return bundle
+
+    def _whole_webinar(
+        self, ref: EventRef, window: Window
+    ) -> tuple[list[dict[str, t.Any]], list[dict[str, t.Any]]] | None:
+        """A new webinar's sessions read whole, when that is the cheaper read: (window, rest).
+
+        On a webinar's first run, when its listing shows every slot at or after the window's
+        start, the webinar should have no session before it: the whole webinar is then the
+        window, and the one read also proves that its older registrants have no earlier
+        sessions, which a windowed read must ask for again (a probe, or one read per email).
+        The listing may not show past slots (a recurring webinar lists what is ahead), so
+        page 1 checks the reading: if it holds a session before the window and there are
+        more pages, the windowed read is made instead, one request spent. None: read the
+        window. Sessions with no time are the rest: the window's read would not hold them.
+        """
+        if window.since is not None or window.end is not None:
+            return None
+        slots = ref.listing.get("sessions")
+        if not isinstance(slots, list) or not slots:
+            return None
+        endpoint = self.api.url(WEBINARS.path)
+        for slot in slots:
+            if not isinstance(slot, dict):
+                return None
+            scheduled = map_fields(endpoint, slot, SLOT_FIELDS)[0]["scheduled_at"]
+            if not scheduled or n.parse_timestamp(scheduled) < window.start:
+                return None
+        params = {"webinar_id": ref.event_id}
+        pages = SESSIONS.pages()
+        first = self.permissions.core(
+            SESSIONS_ROLE, lambda: self.api.request(SESSIONS.path, {**params, **pages.params()})
+        )
+        page = pages.items(first)
+        if pages.total_pages(first) > 1 and any(not self._within(s, window) for s in page):
+            return None
+        within: list[dict[str, t.Any]] = []
+        before: list[dict[str, t.Any]] = []
+        for session in self._sessions(params, first):
+            (within if self._within(session, window) else before).append(session)
+        return within, before
+
+    def _within(self, session: t.Mapping[str, t.Any], window: Window) -> bool:
+        """Whether a session is scheduled at or after the window's start (the API's bound)."""
+        columns, _ = map_fields(
+            self.api.url(SESSIONS.path),
+            {"scheduled_at": session.get("scheduled_at")},
+            {"scheduled_at": ("scheduled_at", timestamp)},
+        )
+        scheduled = columns["scheduled_at"]
+        return bool(scheduled) and n.parse_timestamp(scheduled) >= window.start
 
     def _sessions(
         self, params: t.Mapping[str, t.Any], first: requests.Response | None = None

@@ -11,6 +11,9 @@ Kinds:
                 withheld, a resource missing, a scope error, a 429 with `Retry-After`
     html        HTTP 200 with an HTML error page, as a proxy or a login wall sends it
     truncate    the real body cut to `keep` (a fraction, default 0.5) of its bytes
+    cut         the real body breaking off: its whole length declared in Content-Length,
+                `keep` (a fraction, default 0.5) of its bytes sent, then the connection
+                closed, as a reset mid-transfer leaves it
     xml_bomb    HTTP 200, an XML document whose entities expand exponentially
     xml_entity  HTTP 200, an XML document with an external entity (a local file)
     body        HTTP `status` (default 200) with the given `text` and `content_type`
@@ -144,6 +147,11 @@ class Scenario:
             real, data = _produced(produce)
             keep = max(1, int(len(data) * float(options.get("keep", 0.5))))
             return Response(real.status, data[:keep], dict(real.headers))
+        if kind == "cut":
+            real, data = _produced(produce)
+            keep = max(1, int(len(data) * float(options.get("keep", 0.5))))
+            headers = {**real.headers, "Content-Length": str(len(data))}
+            return Response(real.status, data[:keep], headers)
         msg = f"unknown scenario kind {kind!r}"
         raise ValueError(msg)
 

@@ -13,6 +13,7 @@ import importlib
 import json
 import logging
 import random
+import socket
 import sys
 import threading
 import time
@@ -204,9 +205,15 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         if isinstance(response.body, bytes):
-            self.send_header("Content-Length", str(len(response.body)))
+            declared = int(response.headers.get("Content-Length", len(response.body)))
+            if "Content-Length" not in response.headers:
+                self.send_header("Content-Length", str(declared))
             self.end_headers()
             self.wfile.write(response.body)
+            if declared > len(response.body):  # a body that breaks off: the connection ends
+                self.close_connection = True
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
             return
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
