@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import tracemalloc
 import typing as t
 
 import pytest
@@ -35,6 +36,22 @@ def test_registrant_table_tells_first_listings_from_repeats() -> None:
     assert table.count == len(ids)
     assert len(table.slots) * 4 >= table.count * 5  # at most 80% full
     assert len(table.slots) < 8 * len(ids)  # compact: at most 64 bytes a registrant
+
+
+def test_registrant_table_growing_holds_no_more_than_its_old_and_new_slots() -> None:
+    # 100,000 registrants: 131,072 slots of 8 bytes (1.05 MB) once grown from 65,536 (0.52
+    # MB); the growth should hold those two at once and nothing of their size beside them.
+    ids = [hashlib.sha256(str(i).encode()).hexdigest()[:32] for i in range(100_000)]
+    tracemalloc.start()
+    try:
+        table = RegistrantTable()
+        for registrant_id in ids:
+            table.add(registrant_id)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(table.slots) == 131_072
+    assert peak < (131_072 + 65_536) * 8 + 100_000, peak
 
 
 def test_registrant_table_keeps_ids_whose_fingerprint_is_zero_apart() -> None:

@@ -177,7 +177,7 @@ class RegistrantTable:
     INITIAL_SLOTS = 1 << 12  # a power of two; 32 KB
 
     def __init__(self) -> None:
-        self.slots = array("Q", bytes(8 * self.INITIAL_SLOTS))
+        self.slots = _zeros(self.INITIAL_SLOTS)
         self.mask = self.INITIAL_SLOTS - 1
         self.count = 0
 
@@ -201,7 +201,7 @@ class RegistrantTable:
 
     def _grow(self) -> None:
         old = self.slots
-        self.slots = slots = array("Q", bytes(16 * len(old)))
+        self.slots = slots = _zeros(2 * len(old))
         self.mask = mask = len(slots) - 1
         for key in old:
             if key:
@@ -209,6 +209,11 @@ class RegistrantTable:
                 while slots[index]:
                     index = (index + 1) & mask
                 slots[index] = key
+
+
+def _zeros(count: int) -> array[int]:
+    """*count* zeroed slots, allocated once: no zeroed `bytes` of the same size beside them."""
+    return array("Q", [0]) * count
 
 
 def element_value(element: ET.Element) -> t.Any:
