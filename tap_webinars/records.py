@@ -6,9 +6,9 @@ null where absent) and encoded once, when the adapter adds it. The writer then s
 blocks of lines, and a record is never turned back into objects unless the SDK's own loop
 asks for them (a deselected property, a stream map).
 
-It keeps a few megabytes in memory and the rest in a temporary file, read back in order, so
-one huge report does not have to fit in memory. (A listing read in full before it is used
-keeps its pages as bytes: `raw_pages.PageSpool`.)
+It keeps half a megabyte of each stream in memory and the rest in a temporary file, read back
+in order, so one huge report does not have to fit in memory. (A listing read in full before
+it is used keeps its pages as bytes: `raw_pages.PageSpool`.)
 
 `TAP_WEBINARS_SAFE_RECORD_PATH=1` restores the slow path everywhere it was made fast (the
 SDK's default writer, its full type conformance and deselection pass, strptime-only
@@ -32,9 +32,11 @@ SAFE_RECORD_PATH_VARIABLE = "TAP_WEBINARS_SAFE_RECORD_PATH"
 SAFE_RECORD_PATH = os.environ.get(SAFE_RECORD_PATH_VARIABLE, "").strip() not in ("", "0")
 
 # Encoded lines gathered into one block (one write to disk, one to stdout), and the blocks
-# kept in memory before the rest go to a temporary file.
+# kept in memory before the rest go to a temporary file: two blocks a stream, so the events
+# read ahead hold a few megabytes between them, and a report's memory stops growing by the
+# time it has a few thousand viewers (at 2 MB a stream it grew until tens of thousands).
 LINES_BLOCK_BYTES = 1 << 18
-LINES_MEMORY_BYTES = 1 << 21
+LINES_MEMORY_BYTES = 1 << 19
 
 # A block on disk: its length (8 bytes, little-endian), then the block.
 _LENGTH_BYTES = 8
