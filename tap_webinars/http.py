@@ -34,9 +34,6 @@ import backoff
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests.cookies import extract_cookies_to_jar
-from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers
 from typing_extensions import override
 
 from tap_webinars import __version__
@@ -416,22 +413,12 @@ def _read_whole(raw: urllib3.BaseHTTPResponse) -> bytes:
 
 
 class _WholeBodyAdapter(HTTPAdapter):
-    """requests' adapter, building a `WholeBodyResponse`; `build_response` is its hook."""
+    """requests' adapter, its responses a `WholeBodyResponse`; `build_response` is its hook."""
 
     @override
     def build_response(self, req: requests.PreparedRequest, resp: t.Any) -> requests.Response:
-        # requests' own `build_response`, with the response class changed.
-        response = WholeBodyResponse()
-        response.status_code = getattr(resp, "status", None)  # type: ignore[assignment]
-        response.headers = CaseInsensitiveDict(getattr(resp, "headers", {}))
-        response.encoding = get_encoding_from_headers(response.headers)
-        response.raw = resp
-        response.reason = resp.reason
-        url = req.url
-        response.url = url.decode("utf-8") if isinstance(url, bytes) else str(url)
-        extract_cookies_to_jar(response.cookies, req, resp)  # type: ignore[no-untyped-call]
-        response.request = req
-        response.connection = self
+        response = super().build_response(req, resp)
+        response.__class__ = WholeBodyResponse  # a subclass adding no state: only `content`
         return response
 
 

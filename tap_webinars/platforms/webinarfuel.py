@@ -110,6 +110,7 @@ SLOT_FIELDS: n.FieldMap = {
     "id": ("session_id", n.identifier),
     "scheduled_at": ("scheduled_at", timestamp),
 }
+SCHEDULED_FIELDS: n.FieldMap = {"scheduled_at": ("scheduled_at", timestamp)}  # of a session
 REGISTRANT_FIELDS: n.FieldMap = {
     "id": ("registrant_id", n.identifier),
     "email": ("email", n.text),
@@ -245,17 +246,9 @@ class WebinarFuelAdapter(PlatformAdapter):
         bundle = EventBundle(event=self.event_record(ref.listing))
         if not wanted:  # only events selected: the listing had everything
             return bundle
-        by_registrant: dict[str | None, list[dict[str, t.Any]]] = defaultdict(list)
-        whole = self._whole_webinar(ref, window)
+        whole = self._whole_webinar(ref, window, bundle.event["sessions"])
         if whole is not None:  # every session of the webinar: the window's, then the rest
-            within, before = whole
-            for session in within:
-                by_registrant[self._registrant_of(session)].append(session)
-            for session in before:  # earlier sessions of the window's registrants only
-                rid = self._registrant_of(session)
-                if rid is not None and rid in by_registrant:
-                    by_registrant[rid].append(session)
-            registrants = self._registrants({r for r in by_registrant if r is not None}, wanted)
+            sessions, before = whole
         else:
             params: dict[str, t.Any] = {
                 "webinar_id": ref.event_id,
@@ -263,47 +256,51 @@ class WebinarFuelAdapter(PlatformAdapter):
             }
             if window.end is not None:
                 params["before_scheduled_at"] = _iso(window.end)
-            for session in self._sessions(params):
-                by_registrant[self._registrant_of(session)].append(session)
-            registrants = self._registrants({r for r in by_registrant if r is not None}, wanted)
+            sessions, before = self._sessions(params), []
+        by_registrant: dict[str | None, list[dict[str, t.Any]]] = defaultdict(list)
+        for session in sessions:
+            by_registrant[self._registrant_of(session)].append(session)
+        for session in before:  # earlier sessions of the window's registrants only
+            rid = self._registrant_of(session)
+            if rid is not None and rid in by_registrant:
+                by_registrant[rid].append(session)
+        registrants = self._registrants({r for r in by_registrant if r is not None}, wanted)
+        if whole is None:
             self._complete_history(ref.event_id, by_registrant, registrants, window)
         for registrant_id, own in by_registrant.items():
             self._add_registrant(bundle, ref.event_id, registrant_id, own, registrants)
         return bundle
 
     def _whole_webinar(
-        self, ref: EventRef, window: Window
+        self, ref: EventRef, window: Window, slots: list[dict[str, t.Any]]
     ) -> tuple[list[dict[str, t.Any]], list[dict[str, t.Any]]] | None:
         """A new webinar's sessions read whole, when that is the cheaper read: (window, rest).
 
-        On a webinar's first run, when its listing shows every slot at or after the window's
-        start, the webinar should have no session before it: the whole webinar is then the
-        window, and the one read also proves that its older registrants have no earlier
-        sessions, which a windowed read must ask for again (a probe, or one read per email).
-        The listing may not show past slots (a recurring webinar lists what is ahead), so
-        page 1 checks the reading: if it holds a session before the window and there are
-        more pages, the windowed read is made instead, one request spent. None: read the
-        window. Sessions with no time are the rest: the window's read would not hold them.
+        On a webinar's first run, when its listing shows every slot (*slots*, as the events
+        record has them) at or after the window's start, the webinar should have no session
+        before it: the whole webinar is then the window, and the one read also proves that
+        its older registrants have no earlier sessions, which a windowed read must ask for
+        again (a probe, or one read per email). The listing may not show past slots (a
+        recurring webinar lists what is ahead), so page 1 checks the reading: if it holds a
+        session before the window and there are more pages, the windowed read is made
+        instead, one request spent. None: read the window. Sessions with no time are the
+        rest: the window's read would not hold them.
         """
-        if window.since is not None or window.end is not None:
+        if window.since is not None or window.end is not None or not slots:
             return None
-        slots = ref.listing.get("sessions")
-        if not isinstance(slots, list) or not slots:
+        if any(
+            not slot["scheduled_at"] or n.parse_timestamp(slot["scheduled_at"]) < window.start
+            for slot in slots
+        ):
             return None
-        endpoint = self.api.url(WEBINARS.path)
-        for slot in slots:
-            if not isinstance(slot, dict):
-                return None
-            scheduled = map_fields(endpoint, slot, SLOT_FIELDS)[0]["scheduled_at"]
-            if not scheduled or n.parse_timestamp(scheduled) < window.start:
-                return None
         params = {"webinar_id": ref.event_id}
         pages = SESSIONS.pages()
         first = self.permissions.core(
             SESSIONS_ROLE, lambda: self.api.request(SESSIONS.path, {**params, **pages.params()})
         )
-        page = pages.items(first)
-        if pages.total_pages(first) > 1 and any(not self._within(s, window) for s in page):
+        if pages.total_pages(first) > 1 and any(
+            not self._within(s, window) for s in pages.items(first)
+        ):
             return None
         within: list[dict[str, t.Any]] = []
         before: list[dict[str, t.Any]] = []
@@ -313,13 +310,11 @@ class WebinarFuelAdapter(PlatformAdapter):
 
     def _within(self, session: t.Mapping[str, t.Any], window: Window) -> bool:
         """Whether a session is scheduled at or after the window's start (the API's bound)."""
-        columns, _ = map_fields(
-            self.api.url(SESSIONS.path),
-            {"scheduled_at": session.get("scheduled_at")},
-            {"scheduled_at": ("scheduled_at", timestamp)},
+        sent = {"scheduled_at": session.get("scheduled_at")}  # the one field, not a copy of all
+        scheduled = map_fields(self.api.url(SESSIONS.path), sent, SCHEDULED_FIELDS)[0]
+        return bool(scheduled["scheduled_at"]) and (
+            n.parse_timestamp(scheduled["scheduled_at"]) >= window.start
         )
-        scheduled = columns["scheduled_at"]
-        return bool(scheduled) and n.parse_timestamp(scheduled) >= window.start
 
     def _sessions(
         self, params: t.Mapping[str, t.Any], first: requests.Response | None = None

@@ -129,7 +129,7 @@ def list_webinars(
         shown: list[tuple[str, list[dict[str, t.Any]], list[dict[str, t.Any]]]] = []
         for index, host in enumerate(host_ids):
             try:
-                scheduled, upcoming = reads.result(webinars[index])
+                scheduled, upcoming = webinars[index].result()
             except StreamUnavailableError as error:  # a plan without webinars: one warning
                 if not any(error.answer.startswith(f"Zoom code {c}:") for c in PLAN_CODES):
                     raise
@@ -148,7 +148,7 @@ def list_webinars(
             for webinar in upcoming:
                 listed[str(webinar["id"])].upcoming = True
             for read in reports[host]:
-                rows = reads.result(read)
+                rows = read.result()
                 if rows is None:
                     break  # refused: one warning; the webinar listing is what there is
                 for row in rows:
@@ -181,8 +181,8 @@ def _past(
 class _SideBySide:
     """Reads begun at once on the HTTP client's request workers, their results taken in order.
 
-    On leaving the block, reads not taken are cancelled or waited for: no request of a
-    failed listing outlives it.
+    On leaving the block, reads not begun are cancelled and the rest waited for: no request
+    of a failed listing outlives it.
     """
 
     def __init__(self, api: ZoomApi) -> None:
@@ -209,12 +209,6 @@ class _SideBySide:
         except Exception as error:
             future.set_exception(error)
         return future
-
-    def result(self, read: Future[T]) -> T:
-        """The outcome of *read* (its error raised here)."""
-        if read in self._started:
-            self._started.remove(read)
-        return read.result()
 
 
 def _read(
